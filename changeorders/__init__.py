@@ -1,0 +1,1 @@
+"""changeorders: event-sourced change orders for MSP partner portals."""

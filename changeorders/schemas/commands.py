@@ -1,0 +1,58 @@
+"""Commands as upstream portals send them (HTTP bodies, CLI arguments)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from changeorders.schemas.reference import Code, Key
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class CreateUser(Command):
+    user_id: Key
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+
+
+class CreateOrder(Command):
+    customer: Key
+
+
+class KeepPrimary(Command):
+    mode: Literal["keep"]
+
+
+class AddToPrimary(Command):
+    mode: Literal["add_to"]
+    products: Annotated[list[Code], Field(min_length=1, max_length=10)]
+
+
+class SelectNewPrimary(Command):
+    mode: Literal["select_new"]
+    product: Code
+
+
+PrimaryOption = Annotated[
+    KeepPrimary | AddToPrimary | SelectNewPrimary, Field(discriminator="mode")
+]
+
+
+class SelectOptions(Command):
+    seat_adjustment: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+    implementation_lead: Key
+    primary: PrimaryOption
+    add_ons: Annotated[list[Code], Field(max_length=20)] = []
+
+
+class Confirm(Command):
+    accept_msa: bool = Field(description="Ticked: the order is governed by the MSA in effect.")
+    confirm_authority: bool = Field(description="Ticked: the submitter may place this order.")
+
+
+class CancelOrder(Command):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] = "cancelled by MSP"

@@ -1,0 +1,1 @@
+"""Adapters around the domain: commands (write side), projections (read side), notifier."""

@@ -1,0 +1,267 @@
+"""The event-sourced application: every command loads aggregates, calls the domain, saves.
+
+This is the service layer the HTTP API, the CLI and the demo share. It checks tenancy
+(an MSP sees only its own customers and orders, and "not found" is all it learns of the
+others) and turns optimistic-concurrency failures into :class:`ConcurrentModification`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
+
+from changeorders.domain import ids
+from changeorders.domain.account import CustomerAccount
+from changeorders.domain.agreement import MspAgreement, agreement_terms
+from changeorders.domain.catalogue import Catalogue, PriceList
+from changeorders.domain.errors import CustomerNotFound, OrderNotFound
+from changeorders.domain.msp import ApiToken, Msp
+from changeorders.domain.options import Options
+from changeorders.domain.order import ChangeOrder
+from changeorders.domain.pricing import Quote
+from changeorders.domain.rules import OrderContext
+from changeorders.schemas.reference import ReferenceData
+from changeorders.services.commands.errors import (
+    ConcurrentModification,
+    NotAuthenticated,
+    ReferenceDataMissing,
+)
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass
+class LoadReport:
+    """What loading reference data changed, for the CLI to print."""
+
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class ChangeOrdersApplication(Application[UUID]):
+    """Change orders and the reference data they are priced and checked against."""
+
+    name = "changeorders"
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Use only the settings passed in: never read ``os.environ`` this deep."""
+        return Environment(name, dict(env or {}))
+
+    # --- reference data ------------------------------------------------------------------
+
+    def load_reference_data(self, data: ReferenceData) -> LoadReport:
+        report = LoadReport([], [], [])
+        price_list = PriceList.from_dict(data.price_list.model_dump())
+        self._upsert_catalogue(price_list, report)
+        for msp in data.msps:
+            self._upsert_msp(msp, report)
+        for customer in data.customers:
+            self._open_customer(customer, report)
+        return report
+
+    def _upsert_catalogue(self, price_list: PriceList, report: LoadReport) -> None:
+        label = f"price list {price_list.version}"
+        catalogue = self._find(Catalogue, ids.catalogue_id())
+        if catalogue is None:
+            self._save(Catalogue(price_list.to_dict()))
+            report.created.append(label)
+            return
+        if catalogue.current == price_list:
+            report.unchanged.append(label)
+            return
+        catalogue.publish(price_list)
+        self._save(catalogue)
+        report.updated.append(label)
+
+    def _upsert_msp(self, data: Any, report: LoadReport) -> None:
+        msa = data.agreement.msa
+        terms = agreement_terms(
+            data.agreement.prices, data.agreement.enabled_add_ons, msa.id, msa.title, msa.text
+        )
+        to_save: list[Aggregate] = []
+        msp = self._find(Msp, ids.msp_id(data.key))
+        if msp is None:
+            msp = Msp(key=data.key, name=data.name)
+            report.created.append(f"msp {data.key}")
+        for user in data.users:
+            if user.user_id not in msp.users:
+                msp.create_user(user.user_id, user.name, user.email, created_by="reference-data")
+        agreement = self._find(MspAgreement, ids.agreement_id(data.key))
+        if agreement is None:
+            agreement = MspAgreement(msp_key=data.key, terms=terms)
+        else:
+            agreement.amend(terms)
+        for digest in data.api_token_sha256:
+            if self._find(ApiToken, ids.api_token_id(digest)) is None:
+                to_save.append(ApiToken(token_sha256=digest, msp_key=data.key))
+        to_save += [msp, agreement]
+        if any(a.pending_events for a in to_save):
+            self._save(*to_save)
+            if f"msp {data.key}" not in report.created:
+                report.updated.append(f"msp {data.key}")
+        else:
+            report.unchanged.append(f"msp {data.key}")
+
+    def _open_customer(self, data: Any, report: LoadReport) -> None:
+        label = f"customer {data.key}"
+        if self._find(CustomerAccount, ids.customer_id(data.key)) is not None:
+            report.unchanged.append(label)
+            return
+        msp = self._get(Msp, ids.msp_id(data.msp))
+        msp.require_user(data.implementation_lead)
+        account = CustomerAccount(
+            key=data.key,
+            msp_key=data.msp,
+            name=data.name,
+            primary_products=list(data.primary_products),
+            add_ons=list(data.add_ons),
+            seats=data.seats,
+            implementation_lead=data.implementation_lead,
+        )
+        msp.add_customer(data.key)
+        self._save(account, msp)
+        report.created.append(label)
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def authenticate(self, token: str) -> str:
+        """The key of the MSP the token acts for; the token is compared by hash only."""
+        digest = token_sha256(token)
+        record = self._find(ApiToken, ids.api_token_id(digest))
+        if record is None or not record.matches(digest):
+            raise NotAuthenticated("unknown API token")
+        return record.msp_key
+
+    def msp(self, msp_key: str) -> Msp:
+        return self._get(Msp, ids.msp_id(msp_key))
+
+    def price_list(self) -> PriceList:
+        return self._get(Catalogue, ids.catalogue_id()).current
+
+    def customers(self, msp_key: str) -> list[CustomerAccount]:
+        return [self.customer(msp_key, key) for key in self.msp(msp_key).customers]
+
+    def customer(self, msp_key: str, customer_key: str) -> CustomerAccount:
+        account = self._find(CustomerAccount, ids.customer_id(customer_key))
+        if account is None or account.msp_key != msp_key:
+            raise CustomerNotFound(f"no customer {customer_key!r} for MSP {msp_key}")
+        return account
+
+    def order(self, msp_key: str, order_id: UUID) -> ChangeOrder:
+        order = self._find(ChangeOrder, order_id)
+        if order is None or order.msp_key != msp_key:
+            raise OrderNotFound(f"no order {order_id} for MSP {msp_key}")
+        return order
+
+    def order_history(self, order: ChangeOrder) -> list[Any]:
+        return list(self.events.get(order.id))
+
+    # --- commands --------------------------------------------------------------------------
+
+    def create_user(
+        self, msp_key: str, acting_user: str, user_id: str, name: str, email: str
+    ) -> None:
+        msp = self.msp(msp_key)
+        msp.require_user(acting_user)
+        msp.create_user(user_id, name, email, created_by=acting_user)
+        self._save(msp)
+
+    def create_order(self, msp_key: str, acting_user: str, customer_key: str) -> UUID:
+        self.msp(msp_key).require_user(acting_user)
+        self.customer(msp_key, customer_key)
+        order = ChangeOrder(msp_key=msp_key, customer_key=customer_key, created_by=acting_user)
+        self._save(order)
+        return order.id
+
+    def select_options(
+        self, msp_key: str, acting_user: str, order_id: UUID, options: Options
+    ) -> ChangeOrder:
+        with self._acting_on_order(msp_key, acting_user, order_id) as (order, ctx):
+            order.select_options(options, ctx, selected_by=acting_user)
+        return order
+
+    def review(self, msp_key: str, acting_user: str, order_id: UUID) -> tuple[ChangeOrder, Quote]:
+        with self._acting_on_order(msp_key, acting_user, order_id) as (order, ctx):
+            quote = order.review(ctx, reviewed_by=acting_user)
+        return order, quote
+
+    def confirm(
+        self,
+        msp_key: str,
+        acting_user: str,
+        order_id: UUID,
+        accept_msa: bool,
+        confirm_authority: bool,
+    ) -> ChangeOrder:
+        with self._acting_on_order(msp_key, acting_user, order_id) as (order, ctx):
+            order.confirm(accept_msa, confirm_authority, ctx.agreement, confirmed_by=acting_user)
+        return order
+
+    def submit(self, msp_key: str, acting_user: str, order_id: UUID) -> ChangeOrder:
+        with self._acting_on_order(msp_key, acting_user, order_id) as (order, ctx):
+            order.submit(ctx, submitted_by=acting_user)
+        return order
+
+    def cancel(self, msp_key: str, acting_user: str, order_id: UUID, reason: str) -> ChangeOrder:
+        self.msp(msp_key).require_user(acting_user)
+        order = self.order(msp_key, order_id)
+        order.cancel(acting_user, reason)
+        self._save(order)
+        return order
+
+    @contextmanager
+    def _acting_on_order(
+        self, msp_key: str, acting_user: str, order_id: UUID
+    ) -> Iterator[tuple[ChangeOrder, OrderContext]]:
+        """Load the order and its context, let the caller decide, then save the order."""
+        msp = self.msp(msp_key)
+        msp.require_user(acting_user)
+        order = self.order(msp_key, order_id)
+        ctx = OrderContext(
+            price_list=self.price_list(),
+            agreement=self._get(MspAgreement, ids.agreement_id(msp_key)).current,
+            account=self.customer(msp_key, order.customer_key).state,
+            users=frozenset(msp.users),
+        )
+        yield order, ctx
+        self._save(order)
+
+    # --- persistence helpers ---------------------------------------------------------------
+
+    def _save(self, *aggregates: Aggregate) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError as exc:
+            raise ConcurrentModification(
+                "another request changed this order or account at the same time: "
+                "read it again and retry"
+            ) from exc
+
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+        aggregate = self._find(cls, aggregate_id)
+        if aggregate is None:
+            raise ReferenceDataMissing(
+                f"{cls.__name__} {aggregate_id} is missing: load the reference data first"
+            )
+        return aggregate

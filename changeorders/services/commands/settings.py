@@ -1,0 +1,89 @@
+"""Configuration of the commands service: read from the environment here and only here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+DEFAULT_SQLITE_PATH = "changeorders.sqlite3"
+IDEMPOTENCY_RETENTION_HOURS = 48
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the event store lives and how the API behaves.
+
+    ``CHANGEORDERS_EVENT_STORE``      ``sqlite`` (default) or ``postgres``
+    ``CHANGEORDERS_SQLITE_PATH``      SQLite file (default ``changeorders.sqlite3``)
+    ``CHANGEORDERS_POSTGRES_HOST`` / ``_PORT`` / ``_DB`` / ``_USER`` / ``_PASSWORD`` /
+    ``_SCHEMA``                       PostgreSQL connection (defaults: 127.0.0.1, 5432, test,
+                                      postgres, empty, public)
+    ``CHANGEORDERS_POSTGRES_POOL_SIZE``  connections kept per process (default 5)
+    ``CHANGEORDERS_IDEMPOTENCY_HOURS``   how long idempotency keys are kept (default 48)
+    """
+
+    event_store: Literal["sqlite", "postgres"] = "sqlite"
+    sqlite_path: Path = Path(DEFAULT_SQLITE_PATH)
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_db: str = "test"
+    postgres_user: str = "postgres"
+    postgres_password: str = ""
+    postgres_schema: str = "public"
+    postgres_pool_size: int = 5
+    idempotency_hours: int = IDEMPOTENCY_RETENTION_HOURS
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"CHANGEORDERS_{name}", default)
+
+        store = get("EVENT_STORE", "sqlite")
+        if store not in ("sqlite", "postgres"):
+            raise SettingsError(
+                f"CHANGEORDERS_EVENT_STORE must be 'sqlite' or 'postgres', not {store!r}"
+            )
+        try:
+            return cls(
+                event_store=store,  # type: ignore[arg-type]
+                sqlite_path=Path(get("SQLITE_PATH", DEFAULT_SQLITE_PATH)),
+                postgres_host=get("POSTGRES_HOST", "127.0.0.1"),
+                postgres_port=int(get("POSTGRES_PORT", "5432")),
+                postgres_db=get("POSTGRES_DB", "test"),
+                postgres_user=get("POSTGRES_USER", "postgres"),
+                postgres_password=get("POSTGRES_PASSWORD", ""),
+                postgres_schema=get("POSTGRES_SCHEMA", "public"),
+                postgres_pool_size=int(get("POSTGRES_POOL_SIZE", "5")),
+                idempotency_hours=int(get("IDEMPOTENCY_HOURS", str(IDEMPOTENCY_RETENTION_HOURS))),
+            )
+        except ValueError as exc:
+            raise SettingsError(f"a numeric CHANGEORDERS_ setting is not a number: {exc}") from exc
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The settings in the form the ``eventsourcing`` library reads."""
+        if self.event_store == "sqlite":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": self.postgres_host,
+            "POSTGRES_PORT": str(self.postgres_port),
+            "POSTGRES_DBNAME": self.postgres_db,
+            "POSTGRES_USER": self.postgres_user,
+            "POSTGRES_PASSWORD": self.postgres_password,
+            "POSTGRES_SCHEMA": self.postgres_schema,
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_LOCK_TIMEOUT": "5",
+        }
