@@ -21,7 +21,7 @@ from eventsourcing.utils import Environment
 
 from changeorders.domain import ids
 from changeorders.domain.account import CustomerAccount
-from changeorders.domain.agreement import MspAgreement, agreement_terms
+from changeorders.domain.agreement import Agreement, MspAgreement, agreement_terms
 from changeorders.domain.catalogue import Catalogue, PriceList
 from changeorders.domain.errors import CustomerNotFound, OrderNotFound
 from changeorders.domain.msp import ApiToken, Msp
@@ -149,6 +149,9 @@ class ChangeOrdersApplication(Application[UUID]):
     def msp(self, msp_key: str) -> Msp:
         return self._get(Msp, ids.msp_id(msp_key))
 
+    def agreement(self, msp_key: str) -> Agreement:
+        return self._get(MspAgreement, ids.agreement_id(msp_key)).current
+
     def price_list(self) -> PriceList:
         return self._get(Catalogue, ids.catalogue_id()).current
 
@@ -233,7 +236,7 @@ class ChangeOrdersApplication(Application[UUID]):
         order = self.order(msp_key, order_id)
         ctx = OrderContext(
             price_list=self.price_list(),
-            agreement=self._get(MspAgreement, ids.agreement_id(msp_key)).current,
+            agreement=self.agreement(msp_key),
             account=self.customer(msp_key, order.customer_key).state,
             users=frozenset(msp.users),
         )

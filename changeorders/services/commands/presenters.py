@@ -1,0 +1,102 @@
+"""Domain objects to the published views of :mod:`changeorders.schemas.views`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from changeorders.domain.account import CustomerAccount
+from changeorders.domain.agreement import AUTHORITY_STATEMENT, Agreement
+from changeorders.domain.msp import Msp
+from changeorders.domain.order import ChangeOrder
+from changeorders.schemas.views import (
+    CustomerDetails,
+    CustomerSummary,
+    HistoryEntry,
+    MsaView,
+    OrderView,
+    QuoteLineView,
+    ReviewView,
+    UserView,
+)
+
+_ACTOR_FIELDS = (
+    "created_by",
+    "selected_by",
+    "reviewed_by",
+    "confirmed_by",
+    "submitted_by",
+    "cancelled_by",
+)
+
+
+def customer_summary(account: CustomerAccount) -> CustomerSummary:
+    return CustomerSummary(
+        customer=account.key,
+        name=account.name,
+        primary_products=list(account.primary_products),
+        add_ons=list(account.add_ons),
+        seats=account.seats,
+    )
+
+
+def customer_details(account: CustomerAccount) -> CustomerDetails:
+    return CustomerDetails(
+        **customer_summary(account).model_dump(),
+        msp=account.msp_key,
+        implementation_lead=account.implementation_lead,
+        version=account.version,
+        attachments=list(account.attachments),
+    )
+
+
+def users(msp: Msp) -> list[UserView]:
+    return [UserView(**user) for user in msp.users.values()]
+
+
+def review(order: ChangeOrder, agreement: Agreement) -> ReviewView:
+    quote = order.quote
+    assert quote is not None  # only called right after a review
+    return ReviewView(
+        review_number=order.review_number,
+        lines=[QuoteLineView(**line.to_dict()) for line in quote.lines],
+        monthly_before=quote.monthly_before,
+        monthly_after=quote.monthly_after,
+        monthly_delta=quote.monthly_delta,
+        price_list_version=quote.price_list_version,
+        agreement_version=quote.agreement_version,
+        account_version=quote.account_version,
+        msa=MsaView(
+            msa_id=agreement.msa.msa_id, title=agreement.msa.title, sha256=agreement.msa.sha256
+        ),
+        authority_statement=AUTHORITY_STATEMENT,
+    )
+
+
+def history_entry(event: Any) -> HistoryEntry:
+    actor = next((getattr(event, f) for f in _ACTOR_FIELDS if hasattr(event, f)), None)
+    return HistoryEntry(
+        version=event.originator_version,
+        type=type(event).__qualname__.split(".")[-1],
+        at=event.timestamp,
+        by=actor,
+    )
+
+
+def order(order: ChangeOrder, events: list[Any]) -> OrderView:
+    return OrderView(
+        order_id=order.id,
+        msp=order.msp_key,
+        customer=order.customer_key,
+        status=order.status.value,
+        created_by=order.created_by,
+        options=order.options_data,
+        review=(
+            {"review_number": order.review_number, **order.quote_data}
+            if order.quote_data
+            else None
+        ),
+        confirmation=order.confirmation,
+        submitted_by=order.submitted_by,
+        version=order.version,
+        history=[history_entry(e) for e in events],
+    )
