@@ -87,6 +87,16 @@ class OrderView(View):
     history: list[HistoryEntry]
 
 
+class OrderSummary(View):
+    order_id: UUID
+    msp: str
+    customer: str
+    status: str
+    created_by: str
+    version: int
+    updated_at: datetime
+
+
 class Accepted(View):
     order_id: UUID
     status: str

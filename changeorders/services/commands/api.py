@@ -34,6 +34,7 @@ from changeorders.schemas.views import (
     CustomerDetails,
     CustomerSummary,
     ErrorBody,
+    OrderSummary,
     OrderView,
     ReviewView,
     UserView,
@@ -47,6 +48,7 @@ from changeorders.services.commands.errors import (
     ReferenceDataMissing,
 )
 from changeorders.services.commands.idempotency import MAX_KEY_LENGTH, IdempotencyStore
+from changeorders.services.projections.order_index import OrderIndexReader
 
 _STATUS_BY_KIND = {ErrorKind.RULE: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
 _ERRORS = {
@@ -137,7 +139,9 @@ def to_options(command: SelectOptions) -> Options:
     )
 
 
-def create_api(service: ChangeOrdersApplication, idempotency: IdempotencyStore) -> FastAPI:
+def create_api(
+    service: ChangeOrdersApplication, idempotency: IdempotencyStore, order_index: OrderIndexReader
+) -> FastAPI:
     api = FastAPI(
         title="changeorders",
         version="1.0.0",
@@ -235,6 +239,13 @@ def create_api(service: ChangeOrdersApplication, idempotency: IdempotencyStore) 
     def order_view(msp: str, order_id: UUID) -> OrderView:
         order = service.order(msp, order_id)
         return presenters.order(order, service.order_history(order))
+
+    @api.get("/v1/orders", tags=["orders"])
+    def list_orders(msp: Msp, open_only: bool = True) -> list[OrderSummary]:
+        """The MSP's orders, newest first; by default only open drafts (saved quotes)."""
+        return [
+            OrderSummary(**vars(row)) for row in order_index.orders(msp, open_only=open_only)
+        ]
 
     @api.get("/v1/orders/{order_id}", tags=["orders"])
     def get_order(msp: Msp, order_id: UUID) -> OrderView:

@@ -13,6 +13,7 @@ from changeorders.services.commands.api import create_api
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.idempotency import IdempotencyStore
 from changeorders.services.commands.settings import Settings
+from changeorders.services.projections.order_index import OrderIndexReader
 
 
 @dataclass
@@ -22,9 +23,10 @@ class CommandsService:
     settings: Settings
     application: ChangeOrdersApplication
     idempotency: IdempotencyStore
+    order_index: OrderIndexReader
 
     def api(self) -> FastAPI:
-        return create_api(self.application, self.idempotency)
+        return create_api(self.application, self.idempotency, self.order_index)
 
     def close(self) -> None:
         self.application.close()
@@ -58,4 +60,4 @@ def build(settings: Settings) -> CommandsService:
     )
     idempotency.create_table()
     idempotency.purge_expired()
-    return CommandsService(settings, application, idempotency)
+    return CommandsService(settings, application, idempotency, OrderIndexReader(application))
