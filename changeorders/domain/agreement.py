@@ -73,7 +73,11 @@ class MspAgreement(Aggregate):
 
 
 def agreement_terms(
-    prices: Mapping[str, str], enabled_add_ons: list[str], msa_id: str, msa_title: str, msa_text: str
+    prices: Mapping[str, str],
+    enabled_add_ons: list[str],
+    msa_id: str,
+    msa_title: str,
+    msa_text: str,
 ) -> dict[str, Any]:
     """The stored shape of an agreement: prices as strings, the MSA pinned by its hash."""
     for code, text in prices.items():

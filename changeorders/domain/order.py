@@ -76,7 +76,10 @@ class ChangeOrder(Aggregate):
             )
         missing = [
             name
-            for name, ticked in (("accept_msa", accept_msa), ("confirm_authority", confirm_authority))
+            for name, ticked in (
+                ("accept_msa", accept_msa),
+                ("confirm_authority", confirm_authority),
+            )
             if not ticked
         ]
         if missing:

@@ -81,8 +81,7 @@ def transition_allowed(options: Options, ctx: OrderContext) -> None:
         (code,) = options.products
         if code in ctx.account.primary_products or code not in allowed.replace_with:
             raise errors.TransitionNotAllowed(
-                f"{base!r} cannot be replaced by {code!r}; "
-                f"allowed: {sorted(allowed.replace_with)}"
+                f"{base!r} cannot be replaced by {code!r}; allowed: {sorted(allowed.replace_with)}"
             )
 
 

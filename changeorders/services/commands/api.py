@@ -19,14 +19,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, StringConstraints
 
 from changeorders.domain.errors import DomainError, ErrorKind
-from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.commands import (
-    AddToPrimary,
     CancelOrder,
     Confirm,
     CreateOrder,
     CreateUser,
-    SelectNewPrimary,
     SelectOptions,
 )
 from changeorders.schemas.views import (
@@ -48,12 +45,11 @@ from changeorders.services.commands.errors import (
     ReferenceDataMissing,
 )
 from changeorders.services.commands.idempotency import MAX_KEY_LENGTH, IdempotencyStore
+from changeorders.services.commands.parsing import to_options
 from changeorders.services.projections.order_index import OrderIndexReader
 
 _STATUS_BY_KIND = {ErrorKind.RULE: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
-_ERRORS = {
-    code: {"model": ErrorBody} for code in (401, 404, 409, 422, 503)
-}
+_ERRORS = {code: {"model": ErrorBody} for code in (401, 404, 409, 422, 503)}
 
 _bearer = HTTPBearer(auto_error=False, description="An MSP-scoped API token.")
 
@@ -124,21 +120,6 @@ def validation_response(exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json"), status_code=422)
 
 
-def to_options(command: SelectOptions) -> Options:
-    products: tuple[str, ...] = ()
-    if isinstance(command.primary, AddToPrimary):
-        products = tuple(command.primary.products)
-    elif isinstance(command.primary, SelectNewPrimary):
-        products = (command.primary.product,)
-    return Options(
-        seat_adjustment=command.seat_adjustment,
-        implementation_lead=command.implementation_lead,
-        primary=PrimaryChoice(command.primary.mode),
-        products=products,
-        add_ons=tuple(command.add_ons),
-    )
-
-
 def create_api(
     service: ChangeOrdersApplication, idempotency: IdempotencyStore, order_index: OrderIndexReader
 ) -> FastAPI:
@@ -189,8 +170,13 @@ def create_api(
     def json_response(model: BaseModel, status: int = 200, **headers: str) -> JSONResponse:
         return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
 
-    for exc_type in (DomainError, NotAuthenticated, IdempotencyKeyReused, IdempotencyKeyInFlight,
-                     ReferenceDataMissing):
+    for exc_type in (
+        DomainError,
+        NotAuthenticated,
+        IdempotencyKeyReused,
+        IdempotencyKeyInFlight,
+        ReferenceDataMissing,
+    ):
         api.add_exception_handler(exc_type, lambda _r, e: error_response(e))
     api.add_exception_handler(
         RequestValidationError,
@@ -215,7 +201,10 @@ def create_api(
 
     @api.post("/v1/users", status_code=201, tags=["users"])
     def create_user(
-        request: Request, msp: Msp, acting: ActingUser, body: CreateUser,
+        request: Request,
+        msp: Msp,
+        acting: ActingUser,
+        body: CreateUser,
         idempotency_key: IdempotencyKey = None,
     ) -> UserView:
         def action() -> JSONResponse:
@@ -226,7 +215,10 @@ def create_api(
 
     @api.post("/v1/orders", status_code=201, tags=["orders"])
     def create_order(
-        request: Request, msp: Msp, acting: ActingUser, body: CreateOrder,
+        request: Request,
+        msp: Msp,
+        acting: ActingUser,
+        body: CreateOrder,
         idempotency_key: IdempotencyKey = None,
     ) -> OrderView:
         def action() -> JSONResponse:
@@ -243,9 +235,7 @@ def create_api(
     @api.get("/v1/orders", tags=["orders"])
     def list_orders(msp: Msp, open_only: bool = True) -> list[OrderSummary]:
         """The MSP's orders, newest first; by default only open drafts (saved quotes)."""
-        return [
-            OrderSummary(**vars(row)) for row in order_index.orders(msp, open_only=open_only)
-        ]
+        return [OrderSummary(**vars(row)) for row in order_index.orders(msp, open_only=open_only)]
 
     @api.get("/v1/orders/{order_id}", tags=["orders"])
     def get_order(msp: Msp, order_id: UUID) -> OrderView:
@@ -253,7 +243,11 @@ def create_api(
 
     @api.put("/v1/orders/{order_id}/options", tags=["orders"])
     def select_options(
-        request: Request, msp: Msp, acting: ActingUser, order_id: UUID, body: SelectOptions,
+        request: Request,
+        msp: Msp,
+        acting: ActingUser,
+        order_id: UUID,
+        body: SelectOptions,
         idempotency_key: IdempotencyKey = None,
     ) -> OrderView:
         def action() -> JSONResponse:
@@ -264,7 +258,10 @@ def create_api(
 
     @api.post("/v1/orders/{order_id}/review", tags=["orders"])
     def review(
-        request: Request, msp: Msp, acting: ActingUser, order_id: UUID,
+        request: Request,
+        msp: Msp,
+        acting: ActingUser,
+        order_id: UUID,
         idempotency_key: IdempotencyKey = None,
     ) -> ReviewView:
         def action() -> JSONResponse:
@@ -275,7 +272,11 @@ def create_api(
 
     @api.post("/v1/orders/{order_id}/confirm", tags=["orders"])
     def confirm(
-        request: Request, msp: Msp, acting: ActingUser, order_id: UUID, body: Confirm,
+        request: Request,
+        msp: Msp,
+        acting: ActingUser,
+        order_id: UUID,
+        body: Confirm,
         idempotency_key: IdempotencyKey = None,
     ) -> OrderView:
         def action() -> JSONResponse:
@@ -286,7 +287,10 @@ def create_api(
 
     @api.post("/v1/orders/{order_id}/submit", status_code=202, tags=["orders"])
     def submit(
-        request: Request, msp: Msp, acting: ActingUser, order_id: UUID,
+        request: Request,
+        msp: Msp,
+        acting: ActingUser,
+        order_id: UUID,
         idempotency_key: IdempotencyKey = None,
     ) -> Accepted:
         def action() -> JSONResponse:
@@ -304,7 +308,11 @@ def create_api(
 
     @api.post("/v1/orders/{order_id}/cancel", tags=["orders"])
     def cancel(
-        request: Request, msp: Msp, acting: ActingUser, order_id: UUID, body: CancelOrder,
+        request: Request,
+        msp: Msp,
+        acting: ActingUser,
+        order_id: UUID,
+        body: CancelOrder,
         idempotency_key: IdempotencyKey = None,
     ) -> OrderView:
         def action() -> JSONResponse:

@@ -37,8 +37,7 @@ _RESERVE = (
     "VALUES (:scope, :key, :request, :now) ON CONFLICT DO NOTHING RETURNING idem_key"
 )
 _SELECT = (
-    "SELECT request_sha256, status_code, body FROM {table} "
-    "WHERE scope = :scope AND idem_key = :key"
+    "SELECT request_sha256, status_code, body FROM {table} WHERE scope = :scope AND idem_key = :key"
 )
 _COMPLETE = (
     "UPDATE {table} SET status_code = :status, body = :body "

@@ -91,9 +91,7 @@ def order(order: ChangeOrder, events: list[Any]) -> OrderView:
         created_by=order.created_by,
         options=order.options_data,
         review=(
-            {"review_number": order.review_number, **order.quote_data}
-            if order.quote_data
-            else None
+            {"review_number": order.review_number, **order.quote_data} if order.quote_data else None
         ),
         confirmation=order.confirmation,
         submitted_by=order.submitted_by,

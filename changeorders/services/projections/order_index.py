@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from eventsourcing.utils import get_topic
-import psycopg
 from psycopg.sql import SQL, Identifier
 
 from changeorders.domain.order import ChangeOrder, OrderStatus
@@ -36,8 +36,10 @@ STATUS_BY_EVENT: dict[type[Any], OrderStatus] = {
     ChangeOrder.Cancelled: OrderStatus.CANCELLED,  # type: ignore[attr-defined]
 }
 TOPICS = tuple(get_topic(cls) for cls in STATUS_BY_EVENT)
-OPEN = tuple(s.value for s in (OrderStatus.DRAFT, OrderStatus.SELECTED, OrderStatus.REVIEWED,
-                               OrderStatus.CONFIRMED))
+OPEN = tuple(
+    s.value
+    for s in (OrderStatus.DRAFT, OrderStatus.SELECTED, OrderStatus.REVIEWED, OrderStatus.CONFIRMED)
+)
 
 
 @dataclass(frozen=True)
@@ -59,23 +61,33 @@ class OrderIndexRecorder(TrackingRecorder):
     def orders(self, msp: str, statuses: Sequence[str]) -> list[IndexedOrder]: ...
 
 
-_COLUMNS = "order_id, msp, customer, status, created_by, version, updated_at"
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS {table} (order_id TEXT PRIMARY KEY, msp TEXT NOT NULL, "
     "customer TEXT NOT NULL, status TEXT NOT NULL, created_by TEXT NOT NULL, "
     "version INTEGER NOT NULL, updated_at TEXT NOT NULL)"
 )
 _UPSERT = (
-    f"INSERT INTO {{table}} ({_COLUMNS}) VALUES ({{params}}) "
+    "INSERT INTO {table} (order_id, msp, customer, status, created_by, version, updated_at) "
+    "VALUES ({params}) "
     "ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, "
     "version = excluded.version, updated_at = excluded.updated_at"
 )
-_SELECT = f"SELECT {_COLUMNS} FROM {{table}} WHERE msp = {{p}} ORDER BY updated_at DESC"
+_SELECT = (
+    "SELECT order_id, msp, customer, status, created_by, version, updated_at "
+    "FROM {table} WHERE msp = {p} ORDER BY updated_at DESC"
+)
 
 
 def _row(row: IndexedOrder) -> tuple[Any, ...]:
-    return (row.order_id, row.msp, row.customer, row.status, row.created_by, row.version,
-            row.updated_at.isoformat())
+    return (
+        row.order_id,
+        row.msp,
+        row.customer,
+        row.status,
+        row.created_by,
+        row.version,
+        row.updated_at.isoformat(),
+    )
 
 
 def _indexed(values: Sequence[Any]) -> IndexedOrder:
@@ -135,7 +147,9 @@ class OrderIndex(Projection[OrderIndexRecorder]):
             return
         if status is OrderStatus.DRAFT:
             msp, customer, created_by = (
-                domain_event.msp_key, domain_event.customer_key, domain_event.created_by
+                domain_event.msp_key,
+                domain_event.customer_key,
+                domain_event.created_by,
             )
         else:
             msp = customer = created_by = ""

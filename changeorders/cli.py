@@ -1,0 +1,258 @@
+"""The ``changeorders`` command line: load data, browse customers, run orders, the demo.
+
+Exit codes: 0 done; 2 bad usage; 3 a business rule refused the command; 4 conflict (state
+moved on, e.g. price lock or a concurrent change); 5 not found; 6 configuration or set-up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+from uuid import UUID
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from changeorders.domain.errors import DomainError, ErrorKind
+from changeorders.schemas.commands import SelectOptions
+from changeorders.schemas.reference import ReferenceData
+from changeorders.services.commands import presenters, render
+from changeorders.services.commands.bootstrap import CommandsService, build
+from changeorders.services.commands.errors import ReferenceDataMissing
+from changeorders.services.commands.parsing import to_options
+from changeorders.services.commands.settings import Settings, SettingsError
+
+SAMPLE_DATA = Path(__file__).parent / "data" / "sample.json"
+EXIT_BY_KIND = {ErrorKind.RULE: 3, ErrorKind.CONFLICT: 4, ErrorKind.NOT_FOUND: 5}
+EXIT_SETUP = 6
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
+order_app = typer.Typer(help="Run a change order step by step.", no_args_is_help=True)
+user_app = typer.Typer(help="MSP users (implementation leads, submitters).", no_args_is_help=True)
+app.add_typer(order_app, name="order")
+app.add_typer(user_app, name="user")
+console = Console(width=None if Console().is_terminal else 120)
+
+MspOption = Annotated[str, typer.Option("--msp", help="The MSP to act for.")]
+ActingOption = Annotated[str, typer.Option("--as", help="The MSP user who acts.")]
+
+
+def fail(message: str, code: int) -> NoReturn:
+    console.print(f"[bold red]✗[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def commands_service(settings: Settings | None = None) -> Iterator[CommandsService]:
+    """Build the service from the environment; turn failures into exit codes."""
+    try:
+        service = build(settings or Settings.from_env())
+    except SettingsError as exc:
+        fail(str(exc), EXIT_SETUP)
+    try:
+        yield service
+    except DomainError as exc:
+        hint = f"\n  hint: {exc.hint}" if exc.hint else ""
+        fail(f"[bold]{exc.rule}[/]: {exc.message}{hint}", EXIT_BY_KIND[exc.kind])
+    except ReferenceDataMissing as exc:
+        fail(str(exc), EXIT_SETUP)
+    finally:
+        service.close()
+
+
+def read_reference_data(path: Path) -> ReferenceData:
+    try:
+        return ReferenceData.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}", EXIT_SETUP)
+    except ValidationError as exc:
+        fail(f"{path} is not valid reference data:\n{exc}", 3)
+
+
+@app.command()
+def load(
+    path: Annotated[Path, typer.Argument(help="Reference data JSON.")] = SAMPLE_DATA,
+) -> None:
+    """Load reference data (price list, MSPs, agreements, users, customers) as events."""
+    data = read_reference_data(path)
+    with commands_service() as service:
+        report = service.application.load_reference_data(data)
+    console.print(
+        f"[green]✓[/] loaded {path.name}: {len(report.created)} created, "
+        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+    )
+
+
+@app.command()
+def customers(msp: MspOption) -> None:
+    """List an MSP's customers."""
+    with commands_service() as service:
+        accounts = service.application.customers(msp)
+        console.print(render.customers_table([presenters.customer_summary(a) for a in accounts]))
+
+
+@app.command()
+def customer(msp: MspOption, key: str) -> None:
+    """Show one customer's details."""
+    with commands_service() as service:
+        account = service.application.customer(msp, key)
+        console.print(render.customer_panel(presenters.customer_details(account)))
+
+
+@user_app.command("create")
+def create_user(msp: MspOption, acting: ActingOption, user_id: str, name: str, email: str) -> None:
+    """Create an MSP user, so that they can be named implementation lead."""
+    with commands_service() as service:
+        service.application.create_user(msp, acting, user_id, name, email)
+    console.print(f"[green]✓[/] user {user_id} created in {msp}")
+
+
+@order_app.command("create")
+def create_order(msp: MspOption, acting: ActingOption, customer_key: str) -> None:
+    """Start a change order (a draft) for a customer; prints its id."""
+    with commands_service() as service:
+        order_id = service.application.create_order(msp, acting, customer_key)
+    console.print(str(order_id))
+
+
+@order_app.command("options")
+def select_options(
+    msp: MspOption,
+    acting: ActingOption,
+    order_id: UUID,
+    lead: Annotated[str, typer.Option(help="Implementation lead (an MSP user).")],
+    seats: Annotated[int, typer.Option(help="Seat adjustment, + or -.")] = 0,
+    add_to: Annotated[list[str] | None, typer.Option(help="Primary product to add.")] = None,
+    select_new: Annotated[str | None, typer.Option(help="Replacement primary product.")] = None,
+    add_on: Annotated[list[str] | None, typer.Option(help="Add-on to include.")] = None,
+) -> None:
+    """Select the order's options (keep the primary product unless --add-to/--select-new)."""
+    primary: dict[str, object] = {"mode": "keep"}
+    if add_to and select_new:
+        fail("choose --add-to or --select-new, not both", 2)
+    if add_to:
+        primary = {"mode": "add_to", "products": add_to}
+    elif select_new:
+        primary = {"mode": "select_new", "product": select_new}
+    try:
+        command = SelectOptions.model_validate(
+            {
+                "seat_adjustment": seats,
+                "implementation_lead": lead,
+                "primary": primary,
+                "add_ons": add_on or [],
+            }
+        )
+    except ValidationError as exc:
+        fail(f"invalid options:\n{exc}", 2)
+    with commands_service() as service:
+        service.application.select_options(msp, acting, order_id, to_options(command))
+    console.print(f"[green]✓[/] options selected for {order_id}")
+
+
+@order_app.command("review")
+def review(msp: MspOption, acting: ActingOption, order_id: UUID) -> None:
+    """Review: the priced summary at the MSP's contracted prices."""
+    with commands_service() as service:
+        order, _ = service.application.review(msp, acting, order_id)
+        view = presenters.review(order, service.application.agreement(msp))
+        console.print(render.review_panel(view, f"Review #{view.review_number} · {order_id}"))
+
+
+@order_app.command("confirm")
+def confirm(
+    msp: MspOption,
+    acting: ActingOption,
+    order_id: UUID,
+    accept_msa: Annotated[bool, typer.Option("--accept-msa", help="The MSA tick box.")] = False,
+    confirm_authority: Annotated[
+        bool, typer.Option("--confirm-authority", help="The authority tick box.")
+    ] = False,
+) -> None:
+    """Confirm the latest review: both tick boxes are required."""
+    with commands_service() as service:
+        service.application.confirm(msp, acting, order_id, accept_msa, confirm_authority)
+    console.print(f"[green]✓[/] order {order_id} confirmed")
+
+
+@order_app.command("submit")
+def submit(msp: MspOption, acting: ActingOption, order_id: UUID) -> None:
+    """Submit a confirmed order."""
+    with commands_service() as service:
+        service.application.submit(msp, acting, order_id)
+    console.print(f"[green]✓[/] order {order_id} submitted: it is being processed")
+
+
+@order_app.command("cancel")
+def cancel(
+    msp: MspOption, acting: ActingOption, order_id: UUID, reason: str = "cancelled by MSP"
+) -> None:
+    """Cancel an open draft."""
+    with commands_service() as service:
+        service.application.cancel(msp, acting, order_id, reason)
+    console.print(f"[green]✓[/] order {order_id} cancelled")
+
+
+@order_app.command("show")
+def show(msp: MspOption, order_id: UUID) -> None:
+    """Show an order and its history."""
+    with commands_service() as service:
+        order = service.application.order(msp, order_id)
+        view = presenters.order(order, service.application.order_history(order))
+        console.print(render.order_table(view))
+
+
+@order_app.command("drafts")
+def drafts(msp: MspOption) -> None:
+    """List the MSP's open drafts (saved quotes)."""
+    with commands_service() as service:
+        for row in service.order_index.orders(msp, open_only=True):
+            console.print(f"{row.order_id}  {row.customer:<20} {row.status:<10} {row.created_by}")
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Option(help="Where to write the document.")] = Path(
+        "docs/openapi.json"
+    ),
+) -> None:
+    """Write the HTTP API's OpenAPI document."""
+    with commands_service(Settings(sqlite_path=Path(":memory:"))) as service:
+        document = service.api().openapi()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    console.print(f"[green]✓[/] wrote {out}")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the HTTP API (uvicorn)."""
+    import uvicorn
+
+    with commands_service() as service:
+        uvicorn.run(service.api(), host=host, port=port)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's store and output.")] = Path(
+        "demo-output"
+    ),
+) -> None:
+    """Run one order of each kind on a fresh embedded SQLite store and print each review."""
+    from changeorders.services.commands.demo import run_demo
+
+    out.mkdir(parents=True, exist_ok=True)
+    store = out / "changeorders.sqlite3"
+    for leftover in out.glob("changeorders.sqlite3*"):
+        leftover.unlink()
+    with commands_service(Settings(sqlite_path=store)) as service:
+        run_demo(service, read_reference_data(SAMPLE_DATA), console)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,112 @@
+"""Rich renderings of reviews, orders and customers for the CLI and the demo."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from changeorders.schemas.views import CustomerDetails, CustomerSummary, OrderView, ReviewView
+
+
+def money(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def signed_money(amount: Decimal) -> Text:
+    if amount > 0:
+        return Text(f"+{money(amount)}", style="bold red")
+    if amount < 0:
+        return Text(f"-{money(-amount)}", style="bold green")
+    return Text(money(amount))
+
+
+_CHANGE_STYLE = {"added": "green", "removed": "red", "seats changed": "yellow", "unchanged": "dim"}
+
+
+def review_panel(review: ReviewView, title: str) -> Panel:
+    table = Table(expand=False, show_footer=True, header_style="bold", footer_style="bold")
+    table.add_column("Code", no_wrap=True)
+    table.add_column("Product", footer="Monthly total", ratio=1)
+    table.add_column("Unit price", justify="right", no_wrap=True)
+    table.add_column("Seats", justify="right", no_wrap=True)
+    table.add_column("Before", justify="right", footer=money(review.monthly_before), no_wrap=True)
+    table.add_column("After", justify="right", footer=money(review.monthly_after), no_wrap=True)
+    table.add_column("Change", footer=signed_money(review.monthly_delta), no_wrap=True)
+    for line in review.lines:
+        seats = (
+            str(line.seats_after)
+            if line.seats_before == line.seats_after
+            else f"{line.seats_before} → {line.seats_after}"
+        )
+        table.add_row(
+            line.code,
+            line.name if line.kind == "primary" else f"{line.name} [dim](add-on)[/]",
+            f"${line.unit_price}",
+            seats,
+            money(line.monthly_before),
+            money(line.monthly_after),
+            Text(line.change, style=_CHANGE_STYLE.get(line.change, "")),
+        )
+    footer = Text.assemble(
+        ("Priced at contracted rates · price list ", "dim"),
+        (review.price_list_version, "bold"),
+        (" · agreement v", "dim"),
+        (str(review.agreement_version), "bold"),
+        (" · governed by ", "dim"),
+        (review.msa.title, "italic"),
+    )
+    return Panel(
+        Group(table, footer), title=title, title_align="left", border_style="cyan", expand=False
+    )
+
+
+def order_table(order: OrderView) -> Table:
+    table = Table(title=f"Order {order.order_id}", title_justify="left", header_style="bold")
+    table.add_column("#", justify="right")
+    table.add_column("Event")
+    table.add_column("At (UTC)")
+    table.add_column("By")
+    for entry in order.history:
+        table.add_row(
+            str(entry.version),
+            entry.type,
+            entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.by or "",
+        )
+    table.caption = f"{order.customer} · status [bold]{order.status}[/]"
+    return table
+
+
+def customers_table(customers: list[CustomerSummary]) -> Table:
+    table = Table(header_style="bold")
+    for column in ("Customer", "Name", "Primary", "Add-ons"):
+        table.add_column(column)
+    table.add_column("Seats", justify="right")
+    for c in customers:
+        table.add_row(
+            c.customer,
+            c.name,
+            ", ".join(c.primary_products),
+            ", ".join(c.add_ons) or "—",
+            str(c.seats),
+        )
+    return table
+
+
+def customer_panel(c: CustomerDetails) -> Panel:
+    body = Table.grid(padding=(0, 2))
+    for label, value in (
+        ("Customer", f"{c.name} ({c.customer})"),
+        ("MSP", c.msp),
+        ("Primary", ", ".join(c.primary_products)),
+        ("Add-ons", ", ".join(c.add_ons) or "—"),
+        ("Seats", str(c.seats)),
+        ("Implementation lead", c.implementation_lead),
+        ("Attachments", str(len(c.attachments))),
+    ):
+        body.add_row(Text(label, style="bold"), value)
+    return Panel(body, title=c.name, title_align="left")
