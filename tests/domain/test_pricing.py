@@ -11,7 +11,7 @@ from changeorders.domain.money import to_cents
 from changeorders.domain.options import PrimaryChoice
 from changeorders.domain.pricing import price
 from changeorders.domain.rules import OrderContext
-from tests.domain.conftest import AGREEMENT, PRICE_LIST, options, with_account
+from tests.domain.conftest import ACCOUNT, AGREEMENT, PRICE_LIST, options, with_account
 
 
 def test_lines_are_priced_at_the_contracted_not_the_list_price(ctx: OrderContext) -> None:
@@ -65,8 +65,6 @@ def test_a_replaced_primary_is_shown_removed(ctx: OrderContext) -> None:
 def test_totals_always_equal_the_sum_of_the_lines(
     seats: int, adjustment: int, add_ons: set[str]
 ) -> None:
-    from tests.domain.conftest import ACCOUNT, AGREEMENT, PRICE_LIST, OrderContext
-
     ctx = with_account(
         OrderContext(PRICE_LIST, AGREEMENT, ACCOUNT, frozenset({"alice"})), seats=seats
     )

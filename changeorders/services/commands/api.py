@@ -180,7 +180,7 @@ def create_api(
         api.add_exception_handler(exc_type, lambda _r, e: error_response(e))
     api.add_exception_handler(
         RequestValidationError,
-        lambda _r, e: validation_response(e),  # type: ignore[arg-type]
+        lambda _r, e: validation_response(e),
     )
 
     @api.get("/healthz", tags=["ops"])

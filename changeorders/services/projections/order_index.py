@@ -91,7 +91,16 @@ def _row(row: IndexedOrder) -> tuple[Any, ...]:
 
 
 def _indexed(values: Sequence[Any]) -> IndexedOrder:
-    return IndexedOrder(*values[:6], updated_at=datetime.fromisoformat(values[6]))
+    order_id, msp, customer, status, created_by, version, updated_at = values
+    return IndexedOrder(
+        order_id,
+        msp,
+        customer,
+        status,
+        created_by,
+        int(version),
+        datetime.fromisoformat(updated_at),
+    )
 
 
 class SQLiteOrderIndexRecorder(SQLiteTrackingRecorder, OrderIndexRecorder):
@@ -114,20 +123,16 @@ class PostgresOrderIndexRecorder(PostgresTrackingRecorder, OrderIndexRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, tracking_table_name="order_index_tracking", **kwargs)
         self._table = Identifier(datastore.schema, "order_index")
-        self.sql_create_statements.append(
-            SQL(_CREATE).format(table=self._table)  # type: ignore[arg-type]
-        )
+        self.sql_create_statements.append(SQL(_CREATE).format(table=self._table))
 
     def upsert(self, row: IndexedOrder, tracking: Tracking) -> None:
-        statement = SQL(_UPSERT).format(  # type: ignore[arg-type]
-            table=self._table, params=SQL(",".join(["%s"] * 7))
-        )
+        statement = SQL(_UPSERT).format(table=self._table, params=SQL(",".join(["%s"] * 7)))
         with self.datastore.transaction(commit=True) as c:
             c.execute(statement, _row(row))
             self._insert_tracking(c, tracking)
 
     def orders(self, msp: str, statuses: Sequence[str]) -> list[IndexedOrder]:
-        statement = SQL(_SELECT).format(table=self._table, p=SQL("%s"))  # type: ignore[arg-type]
+        statement = SQL(_SELECT).format(table=self._table, p=SQL("%s"))
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, (msp,))
             rows = [_indexed(list(r.values())) for r in c.fetchall()]

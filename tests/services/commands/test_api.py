@@ -46,7 +46,11 @@ def test_lists_only_the_msps_own_customers(client: TestClient, northwind: Header
     assert response.status_code == 200
     keys = {c["customer"] for c in response.json()}
     assert keys == {
-        "acme-dental", "harbor-logistics", "pinecrest-legal", "sunrise-bakery", "old-mill-press"
+        "acme-dental",
+        "harbor-logistics",
+        "pinecrest-legal",
+        "sunrise-bakery",
+        "old-mill-press",
     }
 
 
@@ -63,8 +67,9 @@ def test_another_msps_customer_is_not_found(client: TestClient, bluefin: Headers
     assert response.status_code == 404
     assert response.json()["rule"] == "customer-not-found"
     unknown = client.get("/v1/customers/no-such-customer", headers=bluefin)
-    assert unknown.json()["message"].replace("no-such-customer", "acme-dental") == (
-        response.json()["message"]
+    assert (
+        unknown.json()["message"].replace("no-such-customer", "acme-dental")
+        == (response.json()["message"])
     )
 
 
@@ -128,10 +133,14 @@ def test_review_lines_total_to_the_summary(client: TestClient, northwind: Header
     [
         ({**UPGRADE, "seat_adjustment": -1}, "product-change-with-seat-downgrade"),
         ({**UPGRADE, "add_ons": ["WEB"]}, "add-on-not-enabled-in-agreement"),
-        ({**UPGRADE, "primary": {"mode": "select_new", "product": "ARC-CLD"}},
-         "transition-not-allowed"),
-        ({**UPGRADE, "primary": {"mode": "keep"}, "add_ons": [], "seat_adjustment": -40},
-         "seats-below-minimum"),
+        (
+            {**UPGRADE, "primary": {"mode": "select_new", "product": "ARC-CLD"}},
+            "transition-not-allowed",
+        ),
+        (
+            {**UPGRADE, "primary": {"mode": "keep"}, "add_ons": [], "seat_adjustment": -40},
+            "seats-below-minimum",
+        ),
         ({**UPGRADE, "implementation_lead": "zoe"}, "unknown-implementation-lead"),
         ({**UPGRADE, "add_ons": ["NOPE"]}, "unknown-product"),
     ],
@@ -147,7 +156,9 @@ def test_rule_violations_are_422_naming_the_rule_and_store_nothing(
     assert event_count(service) == before
 
 
-def test_unknown_lead_error_hints_to_create_the_user(client: TestClient, northwind: Headers) -> None:
+def test_unknown_lead_error_hints_to_create_the_user(
+    client: TestClient, northwind: Headers
+) -> None:
     order_id = new_order(client, northwind)
     body = {**UPGRADE, "implementation_lead": "zoe"}
     response = client.put(f"/v1/orders/{order_id}/options", headers=northwind, json=body)
@@ -249,8 +260,10 @@ def test_missing_acting_user_is_422(client: TestClient, northwind: Headers) -> N
         ({**UPGRADE, "seat_adjustment": 1.5}, ["body", "seat_adjustment"]),
         ({**UPGRADE, "surprise": True}, ["body", "surprise"]),
         ({**UPGRADE, "primary": {"mode": "upgrade"}}, ["body", "primary"]),
-        ({k: v for k, v in UPGRADE.items() if k != "implementation_lead"},
-         ["body", "implementation_lead"]),
+        (
+            {k: v for k, v in UPGRADE.items() if k != "implementation_lead"},
+            ["body", "implementation_lead"],
+        ),
     ],
 )
 def test_malformed_options_are_422_with_field_paths_and_store_nothing(
@@ -311,9 +324,7 @@ def test_idempotency_keys_are_scoped_to_the_msp(
 ) -> None:
     key = {"Idempotency-Key": "shared-key"}
     first = client.post("/v1/orders", headers=northwind | key, json={"customer": "acme-dental"})
-    other = client.post(
-        "/v1/orders", headers=bluefin | key, json={"customer": "riverside-clinic"}
-    )
+    other = client.post("/v1/orders", headers=bluefin | key, json={"customer": "riverside-clinic"})
     assert first.status_code == other.status_code == 201
     assert first.json()["order_id"] != other.json()["order_id"]
 

@@ -31,7 +31,8 @@ def test_reference_data_is_stored_as_events_and_reloading_changes_nothing(
     app = service.application
     before = app.recorder.max_notification_id()
     report = app.load_reference_data(sample_data)
-    assert report.created == [] and report.updated == []
+    assert report.created == []
+    assert report.updated == []
     assert app.recorder.max_notification_id() == before
     assert len(app.customers("northwind")) == 5
 
@@ -152,6 +153,9 @@ def test_racing_submits_on_one_order_succeed_exactly_once(service: CommandsServi
     for t in threads:
         t.join()
     assert outcomes.count("ok") == 1
-    submitted = [e for e in app.order_history(app.order("northwind", order_id))
-                 if type(e).__name__ == "Submitted"]
+    submitted = [
+        e
+        for e in app.order_history(app.order("northwind", order_id))
+        if type(e).__name__ == "Submitted"
+    ]
     assert len(submitted) == 1

@@ -1,0 +1,3 @@
+from changeorders.cli import main
+
+main()

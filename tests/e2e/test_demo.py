@@ -1,0 +1,44 @@
+"""The README's first command: the demo runs on a fresh embedded store and reads well."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_walks_one_order_of_each_kind(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "changeorders", "demo", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for kind in (
+        "Seat increase",
+        "Seat decrease",
+        "Add-ons",
+        "Add to primary",
+        "Select new primary",
+    ):
+        assert kind in out
+    assert out.count("your order is being processed") == 5
+    assert "refused product-change-with-seat-downgrade" in out
+    assert "Monthly total" in out
+    assert (tmp_path / "changeorders.sqlite3").exists()
+
+
+def test_demo_starts_from_a_fresh_store_every_time(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-m", "changeorders", "demo", "--out", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "16 records created" in result.stdout
