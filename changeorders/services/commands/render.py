@@ -52,11 +52,11 @@ def review_panel(review: ReviewView, title: str) -> Panel:
             Text(line.change, style=_CHANGE_STYLE.get(line.change, "")),
         )
     footer = Text.assemble(
-        ("Priced at contracted rates · price list ", "dim"),
+        ("Contracted rates · price list ", "dim"),
         (review.price_list_version, "bold"),
         (" · agreement v", "dim"),
         (str(review.agreement_version), "bold"),
-        (" · governed by ", "dim"),
+        ("\nGoverned by ", "dim"),
         (review.msa.title, "italic"),
     )
     return Panel(
