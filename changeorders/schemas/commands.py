@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from changeorders.schemas.reference import Code, Key
+from changeorders.schemas.reference import Code, Email, Key, Name
 
 
 class Command(BaseModel):
@@ -15,8 +15,8 @@ class Command(BaseModel):
 
 class CreateUser(Command):
     user_id: Key
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+    name: Name
+    email: Email
 
 
 class CreateOrder(Command):
@@ -55,4 +55,7 @@ class Confirm(Command):
 
 
 class CancelOrder(Command):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] = "cancelled by MSP"
+    reason: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]+$"),
+    ] = "cancelled by MSP"

@@ -9,6 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{0,31}$")]
 PriceText = Annotated[str, StringConstraints(pattern=r"^\d{1,7}(\.\d{1,6})?$")]
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$", max_length=254)
+]
 
 
 class Strict(BaseModel):
@@ -17,7 +23,7 @@ class Strict(BaseModel):
 
 class ProductIn(Strict):
     code: Code
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    name: Name
     kind: Literal["primary", "add-on"]
     list_price: PriceText
 
@@ -35,8 +41,8 @@ class PriceListIn(Strict):
 
 class UserIn(Strict):
     user_id: Key
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+    name: Name
+    email: Email
 
 
 class MsaIn(Strict):
@@ -53,7 +59,7 @@ class AgreementIn(Strict):
 
 class MspIn(Strict):
     key: Key
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    name: Name
     api_token_sha256: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]] = []
     users: list[UserIn]
     agreement: AgreementIn
@@ -62,7 +68,7 @@ class MspIn(Strict):
 class CustomerIn(Strict):
     key: Key
     msp: Key
-    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    name: Name
     primary_products: Annotated[list[Code], Field(min_length=1)]
     add_ons: list[Code] = []
     seats: Annotated[int, Field(ge=1)]

@@ -372,3 +372,21 @@ def test_openapi_is_served_and_matches_the_document_in_the_repo(client: TestClie
 
 def test_health(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("field", ["name", "email"])
+def test_control_characters_in_text_are_refused_not_a_server_error(
+    client: TestClient, northwind: Headers, field: str
+) -> None:
+    body = {"user_id": "zoe", "name": "Zoe", "email": "zoe@example.com"}
+    body[field] = "zo\u0000e@example.com"
+    response = client.post("/v1/users", headers=northwind | {"Idempotency-Key": "nul"}, json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+def test_an_oversized_seat_adjustment_is_refused(client: TestClient, northwind: Headers) -> None:
+    order_id = new_order(client, northwind)
+    body = {**UPGRADE, "seat_adjustment": 10**12}
+    response = client.put(f"/v1/orders/{order_id}/options", headers=northwind, json=body)
+    assert response.status_code == 422
