@@ -7,23 +7,22 @@ import sys
 from pathlib import Path
 
 
-def test_demo_walks_one_order_of_each_kind(tmp_path: Path) -> None:
+def run_demo(out: Path) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "changeorders", "demo", "--out", str(tmp_path)],
+        [sys.executable, "-m", "changeorders", "demo", "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout
-    for kind in (
-        "Seat increase",
-        "Seat decrease",
-        "Add-ons",
-        "Add to primary",
-        "Select new primary",
-    ):
+    return result.stdout
+
+
+def test_demo_walks_one_order_of_each_kind(tmp_path: Path) -> None:
+    out = run_demo(tmp_path)
+    kinds = ("Seat increase", "Seat decrease", "Add-ons", "Add to primary", "Select new primary")
+    for kind in kinds:
         assert kind in out
     assert out.count("your order is being processed") == 5
     assert "refused product-change-with-seat-downgrade" in out
@@ -33,12 +32,4 @@ def test_demo_walks_one_order_of_each_kind(tmp_path: Path) -> None:
 
 def test_demo_starts_from_a_fresh_store_every_time(tmp_path: Path) -> None:
     for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-m", "changeorders", "demo", "--out", str(tmp_path)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        assert "16 records created" in result.stdout
+        assert "16 records created" in run_demo(tmp_path)

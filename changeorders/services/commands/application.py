@@ -29,7 +29,7 @@ from changeorders.domain.options import Options
 from changeorders.domain.order import ChangeOrder
 from changeorders.domain.pricing import Quote
 from changeorders.domain.rules import OrderContext
-from changeorders.schemas.reference import ReferenceData
+from changeorders.schemas.reference import CustomerIn, MspIn, ReferenceData
 from changeorders.services.commands.errors import (
     ConcurrentModification,
     NotAuthenticated,
@@ -87,7 +87,7 @@ class ChangeOrdersApplication(Application[UUID]):
         self._save(catalogue)
         report.updated.append(label)
 
-    def _upsert_msp(self, data: Any, report: LoadReport) -> None:
+    def _upsert_msp(self, data: MspIn, report: LoadReport) -> None:
         msa = data.agreement.msa
         terms = agreement_terms(
             data.agreement.prices, data.agreement.enabled_add_ons, msa.id, msa.title, msa.text
@@ -116,7 +116,7 @@ class ChangeOrdersApplication(Application[UUID]):
         else:
             report.unchanged.append(f"msp {data.key}")
 
-    def _open_customer(self, data: Any, report: LoadReport) -> None:
+    def _open_customer(self, data: CustomerIn, report: LoadReport) -> None:
         label = f"customer {data.key}"
         if self._find(CustomerAccount, ids.customer_id(data.key)) is not None:
             report.unchanged.append(label)
