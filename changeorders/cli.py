@@ -230,11 +230,20 @@ def openapi(
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the HTTP API (uvicorn)."""
+    """Serve the HTTP API (uvicorn), processing submitted orders in the background."""
+    import threading
+
     import uvicorn
 
     with commands_service() as service:
-        uvicorn.run(service.api(), host=host, port=port)
+        stop = threading.Event()
+        worker = threading.Thread(target=service.processing.run_until, args=(stop,), daemon=True)
+        worker.start()
+        try:
+            uvicorn.run(service.api(), host=host, port=port)
+        finally:
+            stop.set()
+            worker.join(timeout=5)
 
 
 @app.command()

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from changeorders.domain import ids
-from changeorders.domain.options import AccountState
+from changeorders.domain import errors, ids
+from changeorders.domain.options import AccountState, Options
+from changeorders.domain.rules import OrderContext, check_options
 
 
 class CustomerAccount(Aggregate):
@@ -36,6 +37,41 @@ class CustomerAccount(Aggregate):
         self.seats = seats
         self.implementation_lead = implementation_lead
         self.attachments: list[dict[str, object]] = []
+        self.applied_orders: list[str] = []
+
+    def apply_order(self, order_id: str, options: Options, ctx: OrderContext) -> AccountState:
+        """Apply a submitted order to the account as it is now; return the state it leaves.
+
+        The rules are checked again against the current account, so an order that raced
+        another is applied on top of it, or refused with the rule it would break.
+        """
+        if order_id in self.applied_orders:
+            raise errors.OrderAlreadyApplied(f"order {order_id} was already applied")
+        check_options(options, ctx)
+        after = self.state.apply(options)
+        self._order_applied(
+            order_id=order_id,
+            primary_products=list(after.primary_products),
+            add_ons=list(after.add_ons),
+            seats=after.seats,
+            implementation_lead=after.implementation_lead,
+        )
+        return self.state
+
+    @event("OrderApplied")
+    def _order_applied(
+        self,
+        order_id: str,
+        primary_products: list[str],
+        add_ons: list[str],
+        seats: int,
+        implementation_lead: str,
+    ) -> None:
+        self.primary_products = list(primary_products)
+        self.add_ons = list(add_ons)
+        self.seats = seats
+        self.implementation_lead = implementation_lead
+        self.applied_orders.append(order_id)
 
     @property
     def state(self) -> AccountState:

@@ -125,6 +125,14 @@ class AccountChangedSinceReview(Conflict):
     rule = "account-changed-since-review"
 
 
+class OrderAlreadyApplied(Conflict):
+    rule = "order-already-applied"
+
+
+class OutcomeAlreadyRecorded(Conflict):
+    rule = "order-outcome-already-recorded"
+
+
 # --- reference data and users --------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ Each public method checks its rules and then emits exactly one event. The order 
 
     draft --select--> selected --review--> reviewed --confirm--> confirmed --submit--> submitted
       any step before submit --cancel--> cancelled; selecting again voids review and confirm.
+    submitted --processing--> applied | rejected (exactly one outcome per order)
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class OrderStatus(Enum):
     REVIEWED = "reviewed"
     CONFIRMED = "confirmed"
     SUBMITTED = "submitted"
+    APPLIED = "applied"
+    REJECTED = "rejected"
     CANCELLED = "cancelled"
 
 
@@ -48,6 +51,8 @@ class ChangeOrder(Aggregate):
         self.quote_data: dict[str, Any] | None = None
         self.confirmation: dict[str, Any] | None = None
         self.submitted_by: str | None = None
+        self.applied_quote: dict[str, Any] | None = None
+        self.rejection: dict[str, str] | None = None
 
     # --- commands --------------------------------------------------------------------------
 
@@ -105,6 +110,15 @@ class ChangeOrder(Aggregate):
         self._check_price_lock(ctx)
         self._submitted(self.review_number, submitted_by)
 
+    def record_applied(self, quote: Quote, account_version: int) -> None:
+        """Processing applied the order; ``quote`` is priced on the account it was applied to."""
+        self.require_outcome_pending()
+        self._applied(quote.to_dict(), account_version)
+
+    def record_rejected(self, rule: str, reason: str) -> None:
+        self.require_outcome_pending()
+        self._rejected(rule, reason)
+
     def cancel(self, cancelled_by: str, reason: str) -> None:
         self._require_open()
         self._cancelled(cancelled_by, reason)
@@ -126,10 +140,16 @@ class ChangeOrder(Aggregate):
     # --- rules of the life cycle -------------------------------------------------------------
 
     def _require_open(self) -> None:
-        if self.status is OrderStatus.SUBMITTED:
-            raise errors.OrderImmutable(f"order {self.id} is submitted and can no longer change")
         if self.status is OrderStatus.CANCELLED:
             raise errors.OrderCancelled(f"order {self.id} is cancelled")
+        if self.status not in OPEN_STATUSES:
+            raise errors.OrderImmutable(f"order {self.id} is submitted and can no longer change")
+
+    def require_outcome_pending(self) -> None:
+        if self.status is not OrderStatus.SUBMITTED:
+            raise errors.OutcomeAlreadyRecorded(
+                f"order {self.id} is {self.status.value}: its outcome is already recorded"
+            )
 
     def _check_price_lock(self, ctx: OrderContext) -> None:
         quote = self.quote
@@ -190,6 +210,16 @@ class ChangeOrder(Aggregate):
     def _submitted(self, review_number: int, submitted_by: str) -> None:
         self.submitted_by = submitted_by
         self.status = OrderStatus.SUBMITTED
+
+    @event("Applied")
+    def _applied(self, quote: dict[str, Any], account_version: int) -> None:
+        self.applied_quote = quote
+        self.status = OrderStatus.APPLIED
+
+    @event("Rejected")
+    def _rejected(self, rule: str, reason: str) -> None:
+        self.rejection = {"rule": rule, "reason": reason}
+        self.status = OrderStatus.REJECTED
 
     @event("Cancelled")
     def _cancelled(self, cancelled_by: str, reason: str) -> None:

@@ -83,6 +83,8 @@ class OrderView(View):
     review: dict[str, Any] | None
     confirmation: dict[str, Any] | None
     submitted_by: str | None
+    applied: dict[str, Any] | None = None
+    rejection: dict[str, str] | None = None
     version: int
     history: list[HistoryEntry]
 

@@ -25,6 +25,7 @@ def test_demo_walks_one_order_of_each_kind(tmp_path: Path) -> None:
     for kind in kinds:
         assert kind in out
     assert out.count("your order is being processed") == 5
+    assert out.count("processed: applied") == 5
     assert "refused product-change-with-seat-downgrade" in out
     assert "Monthly total" in out
     assert (tmp_path / "changeorders.sqlite3").exists()

@@ -26,8 +26,9 @@ from changeorders.domain.catalogue import Catalogue, PriceList
 from changeorders.domain.errors import CustomerNotFound, OrderNotFound
 from changeorders.domain.msp import ApiToken, Msp
 from changeorders.domain.options import Options
-from changeorders.domain.order import ChangeOrder
+from changeorders.domain.order import ChangeOrder, OrderStatus
 from changeorders.domain.pricing import Quote
+from changeorders.domain.processing import process
 from changeorders.domain.rules import OrderContext
 from changeorders.schemas.reference import CustomerIn, MspIn, ReferenceData
 from changeorders.services.commands.errors import (
@@ -37,6 +38,8 @@ from changeorders.services.commands.errors import (
 )
 
 A = TypeVar("A", bound=Aggregate)
+
+PROCESSING_ATTEMPTS = 5
 
 
 @dataclass
@@ -226,6 +229,26 @@ class ChangeOrdersApplication(Application[UUID]):
         self._save(order)
         return order
 
+    def process_order(self, order_id: UUID) -> ChangeOrder | None:
+        """Apply a submitted order to its account, or reject it: exactly one outcome.
+
+        Returns the order with its outcome, or None when there was nothing to do (unknown
+        order, or its outcome is already recorded: a redelivery). Order and account are saved
+        in one transaction; when another writer got there first, reload and decide again.
+        """
+        for _ in range(PROCESSING_ATTEMPTS):
+            order = self._find(ChangeOrder, order_id)
+            if order is None or order.status is not OrderStatus.SUBMITTED:
+                return None
+            account = self.customer(order.msp_key, order.customer_key)
+            process(order, account, self._context(self.msp(order.msp_key), account))
+            try:
+                self.save(order, account)
+            except IntegrityError:
+                continue
+            return order
+        raise ConcurrentModification(f"order {order_id}: gave up after repeated conflicts")
+
     @contextmanager
     def _acting_on_order(
         self, msp_key: str, acting_user: str, order_id: UUID
@@ -234,14 +257,16 @@ class ChangeOrdersApplication(Application[UUID]):
         msp = self.msp(msp_key)
         msp.require_user(acting_user)
         order = self.order(msp_key, order_id)
-        ctx = OrderContext(
+        yield order, self._context(msp, self.customer(msp_key, order.customer_key))
+        self._save(order)
+
+    def _context(self, msp: Msp, account: CustomerAccount) -> OrderContext:
+        return OrderContext(
             price_list=self.price_list(),
-            agreement=self.agreement(msp_key),
-            account=self.customer(msp_key, order.customer_key).state,
+            agreement=self.agreement(msp.key),
+            account=account.state,
             users=frozenset(msp.users),
         )
-        yield order, ctx
-        self._save(order)
 
     # --- persistence helpers ---------------------------------------------------------------
 

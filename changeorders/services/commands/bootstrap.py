@@ -12,6 +12,7 @@ from psycopg import sql
 from changeorders.services.commands.api import create_api
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.idempotency import IdempotencyStore
+from changeorders.services.commands.processor import LocalOrderProcessing
 from changeorders.services.commands.settings import Settings
 from changeorders.services.projections.order_index import OrderIndexReader
 
@@ -24,6 +25,7 @@ class CommandsService:
     application: ChangeOrdersApplication
     idempotency: IdempotencyStore
     order_index: OrderIndexReader
+    processing: LocalOrderProcessing
 
     def api(self) -> FastAPI:
         return create_api(self.application, self.idempotency, self.order_index)
@@ -60,4 +62,10 @@ def build(settings: Settings) -> CommandsService:
     )
     idempotency.create_table()
     idempotency.purge_expired()
-    return CommandsService(settings, application, idempotency, OrderIndexReader(application))
+    return CommandsService(
+        settings,
+        application,
+        idempotency,
+        OrderIndexReader(application),
+        LocalOrderProcessing(application),
+    )

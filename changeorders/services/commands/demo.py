@@ -97,8 +97,15 @@ def run_demo(service: CommandsService, data: ReferenceData, console: Console) ->
         app.submit(demo.msp, demo.user, order_id)
         console.print(
             f"[green]✓[/] confirmed (MSA {view.msa.msa_id} + authority) and submitted by "
-            f"{demo.user}: [bold]your order is being processed[/]\n"
+            f"{demo.user}: [bold]your order is being processed[/]"
         )
-        outcomes.add_row(demo.title, demo.customer, str(order_id)[:8], "submitted")
+        service.processing.pump()
+        outcome = app.order(demo.msp, order_id)
+        after = app.customer(demo.msp, demo.customer)
+        console.print(
+            f"[green]✓[/] processed: [bold]{outcome.status.value}[/] · {after.name} now has "
+            f"{after.seats} seats of {', '.join(after.primary_products + after.add_ons)}\n"
+        )
+        outcomes.add_row(demo.title, demo.customer, str(order_id)[:8], outcome.status.value)
     console.print(outcomes)
     console.print(f"\nEvent store: {service.settings.sqlite_path}")

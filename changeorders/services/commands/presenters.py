@@ -95,6 +95,8 @@ def order(order: ChangeOrder, events: list[Any]) -> OrderView:
         ),
         confirmation=order.confirmation,
         submitted_by=order.submitted_by,
+        applied=order.applied_quote,
+        rejection=order.rejection,
         version=order.version,
         history=[history_entry(e) for e in events],
     )

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
@@ -24,8 +23,7 @@ from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
 from changeorders.domain.order import ChangeOrder, OrderStatus
-
-BATCH_SIZE = 500
+from changeorders.services.feed import LocalFeed
 
 STATUS_BY_EVENT: dict[type[Any], OrderStatus] = {
     ChangeOrder.Drafted: OrderStatus.DRAFT,  # type: ignore[attr-defined]
@@ -182,33 +180,15 @@ def order_index_recorder(datastore: Any) -> OrderIndexRecorder:
     return recorder
 
 
-def catch_up(application: Application[Any], projection: OrderIndex) -> int:
-    """Process every notification the view has not yet tracked; return how many."""
-    done = 0
-    while True:
-        last = projection.view.max_tracking_id(application.name) or 0
-        notifications = application.recorder.select_notifications(
-            start=last, limit=BATCH_SIZE, topics=projection.topics, inclusive_of_start=False
-        )
-        for notification in notifications:
-            event = application.mapper.to_domain_event(notification)
-            try:
-                projection.process_event(event, Tracking(application.name, notification.id))
-            except (IntegrityError, psycopg.IntegrityError):
-                return done  # another process tracked it first: the view is being caught up
-            done += 1
-        if len(notifications) < BATCH_SIZE:
-            return done
-
-
 class OrderIndexReader:
     """Reads the order index after catching it up, so a reader sees its own writes."""
 
     def __init__(self, application: Application[Any]) -> None:
-        self._application = application
-        self._projection = OrderIndex(order_index_recorder(application.recorder.datastore))  # type: ignore[attr-defined]
+        recorder = order_index_recorder(application.recorder.datastore)  # type: ignore[attr-defined]
+        self._projection = OrderIndex(recorder)
+        self._feed = LocalFeed(application, OrderIndex.name, recorder, OrderIndex.topics)
 
     def orders(self, msp: str, *, open_only: bool) -> list[IndexedOrder]:
-        catch_up(self._application, self._projection)
+        self._feed.pump(self._projection.process_event)
         statuses = OPEN if open_only else tuple(s.value for s in OrderStatus)
         return self._projection.view.orders(msp, statuses)

@@ -159,3 +159,50 @@ def test_racing_submits_on_one_order_succeed_exactly_once(service: CommandsServi
         if type(e).__name__ == "Submitted"
     ]
     assert len(submitted) == 1
+
+
+def test_processing_applies_a_submitted_order_once(service: CommandsService) -> None:
+    app = service.application
+    order_id = confirmed(app)
+    app.submit("northwind", "alice", order_id)
+    processed = app.process_order(order_id)
+    assert processed is not None
+    assert processed.status.value == "applied"
+    assert app.customer("northwind", "acme-dental").seats == 45
+    assert app.process_order(order_id) is None
+    assert app.customer("northwind", "acme-dental").seats == 45
+
+
+def test_a_draft_is_not_processed(service: CommandsService) -> None:
+    app = service.application
+    order_id = confirmed(app)
+    assert app.process_order(order_id) is None
+    assert app.customer("northwind", "acme-dental").seats == 40
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
+def test_racing_processors_record_exactly_one_outcome(service: CommandsService) -> None:
+    app = service.application
+    orders = [confirmed(app) for _ in range(3)]
+    for order_id in orders:
+        app.submit("northwind", "alice", order_id)
+    barrier = threading.Barrier(6)
+
+    def work(order_id: UUID) -> None:
+        barrier.wait()
+        app.process_order(order_id)
+
+    threads = [threading.Thread(target=work, args=(o,)) for o in orders for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    outcomes = [
+        type(e).__name__
+        for o in orders
+        for e in app.order_history(app.order("northwind", o))
+        if type(e).__name__ in ("Applied", "Rejected")
+    ]
+    assert outcomes == ["Applied"] * 3
+    assert app.customer("northwind", "acme-dental").seats == 40 + 3 * 5

@@ -1,0 +1,42 @@
+"""Processing a submitted order: apply it to the account, or reject it with the rule.
+
+Exactly one outcome per order: the order records ``Applied`` or ``Rejected`` once, and the
+account remembers which orders it applied. The caller saves order and account together.
+"""
+
+from __future__ import annotations
+
+from changeorders.domain import errors
+from changeorders.domain.account import CustomerAccount
+from changeorders.domain.order import ChangeOrder
+from changeorders.domain.pricing import price
+from changeorders.domain.rules import OrderContext
+
+
+def process(order: ChangeOrder, account: CustomerAccount, ctx: OrderContext) -> None:
+    """Apply ``order`` to ``account`` as it is now (``ctx`` describes it), or reject it.
+
+    Prices stay locked: if the price list or agreement changed after the review, the order
+    is rejected rather than billed at a price nobody saw. An account that moved on since the
+    review (another order applied first) gets this order on top, when the rules still hold.
+    """
+    order.require_outcome_pending()
+    options, quote = order.options, order.quote
+    assert options is not None  # a submitted order has its options
+    assert quote is not None  # and the quote it was confirmed on
+    if (quote.price_list_version, quote.agreement_version) != (
+        ctx.price_list.version,
+        ctx.agreement.version,
+    ):
+        order.record_rejected(
+            errors.PriceChangedSinceReview.rule,
+            "prices changed between the review and processing: place the order again",
+        )
+        return
+    before = account.state
+    try:
+        after = account.apply_order(str(order.id), options, ctx)
+    except errors.RuleViolation as exc:
+        order.record_rejected(exc.rule, exc.message)
+        return
+    order.record_applied(price(before, after, ctx.price_list, ctx.agreement), after.version)

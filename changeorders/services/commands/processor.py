@@ -1,0 +1,62 @@
+"""The order processor: applies each ``Submitted`` order to its account as it is delivered.
+
+Written against an event feed (an event and its tracking position). Processing is
+idempotent by the order's own state (an order with an outcome is skipped), so the position
+is recorded after the outcome is saved: a crash in between replays one event harmlessly.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import get_topic
+
+from changeorders.domain.order import ChangeOrder
+from changeorders.services.commands.application import ChangeOrdersApplication
+from changeorders.services.feed import LocalFeed
+
+
+class OrderProcessor:
+    name = "order-processor"
+    topics = (get_topic(ChangeOrder.Submitted),)  # type: ignore[attr-defined]
+
+    def __init__(self, application: ChangeOrdersApplication, tracking: TrackingRecorder) -> None:
+        self._application = application
+        self._tracking = tracking
+
+    def handle(self, event: Any, tracking: Tracking) -> None:
+        self._application.process_order(event.originator_id)
+        self._tracking.insert_tracking(tracking)
+
+
+def processor_tracking(datastore: Any) -> TrackingRecorder:
+    recorder: TrackingRecorder
+    if isinstance(datastore, PostgresDatastore):
+        recorder = PostgresTrackingRecorder(datastore, tracking_table_name="processor_tracking")
+    else:
+        recorder = SQLiteTrackingRecorder(datastore)
+    recorder.create_table()
+    return recorder
+
+
+class LocalOrderProcessing:
+    """The processor on the in-process feed (the embedded default)."""
+
+    def __init__(self, application: ChangeOrdersApplication) -> None:
+        tracking = processor_tracking(application.recorder.datastore)  # type: ignore[attr-defined]
+        self._processor = OrderProcessor(application, tracking)
+        self._feed = LocalFeed(application, OrderProcessor.name, tracking, OrderProcessor.topics)
+
+    def pump(self) -> int:
+        """Process every submitted order not yet processed; return how many events."""
+        return self._feed.pump(self._processor.handle)
+
+    def run_until(self, stop: threading.Event, interval: float = 0.2) -> None:
+        """Follow the store until ``stop`` is set (the embedded API's background worker)."""
+        while not stop.is_set():
+            self.pump()
+            stop.wait(interval)

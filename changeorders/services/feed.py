@@ -1,0 +1,63 @@
+"""The in-process event feed: stored events, in store order, to one named consumer.
+
+On the embedded default there is no broker: consumers (projections, the order processor)
+read the event store's notification log directly. Each consumer tracks its own position
+under its own name, so several consumers share one tracking table without colliding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+
+BATCH_SIZE = 500
+
+Handler = Callable[[Any, Tracking], None]
+
+
+class LocalFeed:
+    """Delivers each stored event (optionally only ``topics``) once to ``handler``.
+
+    The handler must record the tracking position with its effect (or make its effect
+    idempotent and record the position after it); a position already recorded by another
+    process ends this pass, since that process is delivering the same events.
+    """
+
+    def __init__(
+        self,
+        application: Application[Any],
+        consumer: str,
+        tracking: TrackingRecorder,
+        topics: Sequence[str] = (),
+    ) -> None:
+        self._application = application
+        self._tracking = tracking
+        self._topics = tuple(topics)
+        self.name = f"{consumer}@{application.name}"
+
+    def position(self) -> int:
+        return self._tracking.max_tracking_id(self.name) or 0
+
+    def pump(self, handler: Handler) -> int:
+        """Deliver every event after the recorded position; return how many."""
+        done = 0
+        while True:
+            notifications = self._application.recorder.select_notifications(
+                start=self.position(),
+                limit=BATCH_SIZE,
+                topics=self._topics,
+                inclusive_of_start=False,
+            )
+            for notification in notifications:
+                event = self._application.mapper.to_domain_event(notification)
+                try:
+                    handler(event, Tracking(self.name, notification.id))
+                except (IntegrityError, psycopg.IntegrityError):
+                    return done
+                done += 1
+            if len(notifications) < BATCH_SIZE:
+                return done
