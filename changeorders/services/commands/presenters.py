@@ -18,15 +18,7 @@ from changeorders.schemas.views import (
     ReviewView,
     UserView,
 )
-
-_ACTOR_FIELDS = (
-    "created_by",
-    "selected_by",
-    "reviewed_by",
-    "confirmed_by",
-    "submitted_by",
-    "cancelled_by",
-)
+from changeorders.services.commands.publishing import actor_of, event_type
 
 
 def customer_summary(account: CustomerAccount) -> CustomerSummary:
@@ -73,12 +65,11 @@ def review(order: ChangeOrder, agreement: Agreement) -> ReviewView:
 
 
 def history_entry(event: Any) -> HistoryEntry:
-    actor = next((getattr(event, f) for f in _ACTOR_FIELDS if hasattr(event, f)), None)
     return HistoryEntry(
         version=event.originator_version,
-        type=type(event).__qualname__.split(".")[-1],
+        type=event_type(event).split(".")[-1],
         at=event.timestamp,
-        by=actor,
+        by=actor_of(event),
     )
 
 

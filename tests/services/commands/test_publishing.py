@@ -1,0 +1,57 @@
+"""Every stored event publishes to the envelope consumers read, with its owner and a stable id."""
+
+from __future__ import annotations
+
+from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.schemas.events import PAYLOADS, parse_published
+from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.services.commands.publishing import Publisher, is_published
+
+
+def run_one_order(service: CommandsService) -> None:
+    app = service.application
+    order_id = app.create_order("northwind", "alice", "acme-dental")
+    app.select_options("northwind", "alice", order_id, Options(5, "alice", PrimaryChoice.KEEP))
+    app.review("northwind", "alice", order_id)
+    app.confirm("northwind", "alice", order_id, True, True)
+    app.submit("northwind", "alice", order_id)
+    service.processing.pump()
+
+
+def test_every_stored_event_round_trips_through_the_published_schema(
+    service: CommandsService,
+) -> None:
+    run_one_order(service)
+    app = service.application
+    publisher = Publisher(app)
+    published = []
+    for notification in app.recorder.select_notifications(start=None, limit=10_000):
+        event = app.mapper.to_domain_event(notification)
+        if not is_published(event):
+            assert type(event).__qualname__ == "ApiToken.Issued"
+            continue
+        envelope = publisher.envelope(event, notification.id)
+        assert parse_published(envelope.model_dump_json().encode()) == envelope
+        published.append(envelope)
+    assert {e.type for e in published} == set(PAYLOADS) - {
+        "Catalogue.Revised",
+        "MspAgreement.Amended",
+        "ChangeOrder.Rejected",
+        "ChangeOrder.Cancelled",
+    }
+    order_events = [e for e in published if e.type.startswith("ChangeOrder.")]
+    assert {(e.msp, e.customer) for e in order_events} == {("northwind", "acme-dental")}
+    assert [e.actor for e in order_events][:5] == ["alice"] * 5
+
+
+def test_a_republished_event_keeps_its_id(service: CommandsService) -> None:
+    run_one_order(service)
+    app = service.application
+    last = app.recorder.max_notification_id()
+    (notification,) = app.recorder.select_notifications(start=last, limit=1)
+    event = app.mapper.to_domain_event(notification)
+    fresh = Publisher(app)  # a restarted relay, with an empty cache: looks the owner up
+    first = Publisher(app).envelope(event, notification.id)
+    again = fresh.envelope(event, notification.id)
+    assert first.event_id == again.event_id
+    assert again.customer == "acme-dental"
