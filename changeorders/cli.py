@@ -7,6 +7,8 @@ moved on, e.g. price lock or a concurrent change); 5 not found; 6 configuration 
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -231,8 +233,6 @@ def openapi(
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (uvicorn), processing submitted orders in the background."""
-    import threading
-
     import uvicorn
 
     with commands_service() as service:
@@ -244,6 +244,30 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         finally:
             stop.set()
             worker.join(timeout=5)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so long-running services stop between batches."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+@app.command()
+def relay() -> None:
+    """Publish stored events to Kafka in store order (runs until SIGTERM)."""
+    with commands_service() as service:
+        outbox = service.relay()
+        console.print(f"relaying to {service.settings.events_topic}; backlog {outbox.backlog()}")
+        outbox.run_until(stop_on_signals())
+
+
+@app.command()
+def process() -> None:
+    """Apply submitted orders to their accounts (runs until SIGTERM)."""
+    with commands_service() as service:
+        service.processing.run_until(stop_on_signals())
 
 
 @app.command()

@@ -15,6 +15,7 @@ from changeorders.cli import SAMPLE_DATA
 from changeorders.schemas.reference import ReferenceData
 from changeorders.services.commands.bootstrap import CommandsService, build
 from changeorders.services.commands.settings import Settings
+from tests.kafka import Broker, tansu_broker
 
 PG = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 
@@ -70,3 +71,15 @@ def northwind() -> dict[str, str]:
 @pytest.fixture
 def bluefin() -> dict[str, str]:
     return {"Authorization": f"Bearer {BLUEFIN_TOKEN}", "X-Acting-User": "carol"}
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[Broker]:
+    """One Tansu broker for the session; each test uses its own topics and groups."""
+    with tansu_broker() as running:
+        yield running
+
+
+@pytest.fixture
+def topic() -> str:
+    return f"events-{uuid.uuid4().hex[:12]}"

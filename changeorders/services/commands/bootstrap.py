@@ -13,6 +13,12 @@ from changeorders.services.commands.api import create_api
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.idempotency import IdempotencyStore
 from changeorders.services.commands.processor import LocalOrderProcessing
+from changeorders.services.commands.relay import (
+    OutboxRelay,
+    ensure_topics,
+    new_producer,
+    relay_tracking,
+)
 from changeorders.services.commands.settings import Settings
 from changeorders.services.projections.order_index import OrderIndexReader
 
@@ -29,6 +35,22 @@ class CommandsService:
 
     def api(self) -> FastAPI:
         return create_api(self.application, self.idempotency, self.order_index)
+
+    def relay(self) -> OutboxRelay:
+        """The outbox relay to Kafka; creates the events topic if it is missing."""
+        settings = self.settings
+        ensure_topics(
+            settings.kafka_bootstrap,
+            [settings.events_topic],
+            settings.topic_partitions,
+            settings.topic_replication,
+        )
+        return OutboxRelay(
+            self.application,
+            new_producer(settings.kafka_bootstrap),
+            settings.events_topic,
+            relay_tracking(self.application.recorder.datastore),  # type: ignore[attr-defined]
+        )
 
     def close(self) -> None:
         self.application.close()

@@ -27,6 +27,9 @@ class Settings:
                                       postgres, empty, public)
     ``CHANGEORDERS_POSTGRES_POOL_SIZE``  connections kept per process (default 5)
     ``CHANGEORDERS_IDEMPOTENCY_HOURS``   how long idempotency keys are kept (default 48)
+    ``CHANGEORDERS_KAFKA_BOOTSTRAP``     Kafka bootstrap servers (default 127.0.0.1:9092)
+    ``CHANGEORDERS_EVENTS_TOPIC``        the topic events are published to
+    ``CHANGEORDERS_TOPIC_PARTITIONS`` / ``_TOPIC_REPLICATION``  used when creating topics
     """
 
     event_store: Literal["sqlite", "postgres"] = "sqlite"
@@ -39,6 +42,10 @@ class Settings:
     postgres_schema: str = "public"
     postgres_pool_size: int = 5
     idempotency_hours: int = IDEMPOTENCY_RETENTION_HOURS
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    events_topic: str = "changeorders.events"
+    topic_partitions: int = 6
+    topic_replication: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +71,10 @@ class Settings:
                 postgres_schema=get("POSTGRES_SCHEMA", "public"),
                 postgres_pool_size=int(get("POSTGRES_POOL_SIZE", "5")),
                 idempotency_hours=int(get("IDEMPOTENCY_HOURS", str(IDEMPOTENCY_RETENTION_HOURS))),
+                kafka_bootstrap=get("KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+                events_topic=get("EVENTS_TOPIC", "changeorders.events"),
+                topic_partitions=int(get("TOPIC_PARTITIONS", "6")),
+                topic_replication=int(get("TOPIC_REPLICATION", "1")),
             )
         except ValueError as exc:
             raise SettingsError(f"a numeric CHANGEORDERS_ setting is not a number: {exc}") from exc

@@ -1,0 +1,138 @@
+"""The outbox relay: stored events, in store order, onto Kafka.
+
+The event store is the outbox. The relay reads notifications after its tracked position,
+publishes each (key = customer, so one customer's events stay in order on one partition),
+waits for the broker to acknowledge the whole batch (acks=all, idempotent producer), and
+only then records the batch's last position. After a crash it resumes from the last
+recorded position and may republish a tail, never skip: consumers dedupe by event id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from changeorders.schemas.events import PublishedEvent
+from changeorders.services.commands.publishing import Publisher, is_published
+
+BATCH_SIZE = 500
+
+
+def new_producer(bootstrap: str) -> KafkaProducer:
+    """The idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        compression_type=None,
+    )
+
+
+def ensure_topics(bootstrap: str, topics: list[str], partitions: int, replication: int) -> None:
+    """Create the topics that are missing (on start-up); existing ones are left as they are."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        missing = [t for t in topics if t not in admin.list_topics()]
+        new = [
+            NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing
+        ]
+        with contextlib.suppress(TopicAlreadyExistsError):  # another relay created it first
+            if new:
+                admin.create_topics(new)
+    finally:
+        admin.close()
+
+
+def relay_tracking(datastore: Any) -> TrackingRecorder:
+    recorder: TrackingRecorder
+    if isinstance(datastore, PostgresDatastore):
+        recorder = PostgresTrackingRecorder(datastore, tracking_table_name="relay_tracking")
+    else:
+        recorder = SQLiteTrackingRecorder(datastore)
+    recorder.create_table()
+    return recorder
+
+
+def record_headers(event: PublishedEvent) -> list[tuple[str, bytes]]:
+    headers = [("event_id", str(event.event_id).encode()), ("event_type", event.type.encode())]
+    if event.correlation_id:
+        headers.append(("correlation_id", event.correlation_id.encode()))
+    return headers
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        application: Application[Any],
+        producer: KafkaProducer,
+        topic: str,
+        tracking: TrackingRecorder,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self._application = application
+        self._producer = producer
+        self._topic = topic
+        self._tracking = tracking
+        self._batch_size = batch_size
+        self._publisher = Publisher(application)
+        self.name = f"relay:{topic}@{application.name}"
+
+    def position(self) -> int:
+        return self._tracking.max_tracking_id(self.name) or 0
+
+    def backlog(self) -> int:
+        """Events stored but not yet published."""
+        return (self._application.recorder.max_notification_id() or 0) - self.position()
+
+    def pump(self) -> int:
+        """Publish one batch; return how many notifications it covered."""
+        notifications = self._application.recorder.select_notifications(
+            start=self.position(), limit=self._batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        sends = []
+        for notification in notifications:
+            event = self._application.mapper.to_domain_event(notification)
+            if not is_published(event):
+                continue
+            envelope = self._publisher.envelope(event, notification.id)
+            sends.append(
+                self._producer.send(
+                    self._topic,
+                    key=(envelope.customer or str(envelope.aggregate_id)).encode(),
+                    value=envelope.model_dump_json().encode(),
+                    headers=record_headers(envelope),
+                )
+            )
+        self._producer.flush()
+        for send in sends:
+            send.get()  # raises if the broker did not acknowledge: the batch is not recorded
+        self._tracking.insert_tracking(Tracking(self.name, notifications[-1].id))
+        return len(notifications)
+
+    def run_until(self, stop: threading.Event, idle_wait: float = 0.2) -> None:
+        """Publish as events are stored, until ``stop`` is set; then close the producer."""
+        try:
+            while not stop.is_set():
+                if not self.pump():
+                    stop.wait(idle_wait)
+        finally:
+            self._producer.close()
+
+    def drain(self) -> int:
+        """Publish until nothing is left; return how many notifications that covered."""
+        total = 0
+        while done := self.pump():
+            total += done
+        return total
