@@ -19,9 +19,10 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from changeorders.domain.errors import DomainError, ErrorKind
+from changeorders.domain.errors import CustomerNotFound, DomainError, ErrorKind
 from changeorders.schemas.commands import SelectOptions
 from changeorders.schemas.reference import ReferenceData
+from changeorders.schemas.views import CustomerDetails
 from changeorders.services.commands import presenters, render
 from changeorders.services.commands.bootstrap import CommandsService, build
 from changeorders.services.commands.errors import ReferenceDataMissing
@@ -93,16 +94,17 @@ def load(
 def customers(msp: MspOption) -> None:
     """List an MSP's customers."""
     with commands_service() as service:
-        accounts = service.application.customers(msp)
-        console.print(render.customers_table([presenters.customer_summary(a) for a in accounts]))
+        console.print(render.customers_table(service.views.read().customers(msp)))
 
 
 @app.command()
 def customer(msp: MspOption, key: str) -> None:
     """Show one customer's details."""
     with commands_service() as service:
-        account = service.application.customer(msp, key)
-        console.print(render.customer_panel(presenters.customer_details(account)))
+        details = service.views.read().customer(msp, key)
+        if details is None:
+            raise CustomerNotFound(f"no customer {key!r} for MSP {msp}")
+        console.print(render.customer_panel(CustomerDetails(**details, attachments=[])))
 
 
 @user_app.command("create")
@@ -212,7 +214,7 @@ def show(msp: MspOption, order_id: UUID) -> None:
 def drafts(msp: MspOption) -> None:
     """List the MSP's open drafts (saved quotes)."""
     with commands_service() as service:
-        for row in service.order_index.orders(msp, open_only=True):
+        for row in service.views.read().orders(msp, open_only=True):
             console.print(f"{row.order_id}  {row.customer:<20} {row.status:<10} {row.created_by}")
 
 

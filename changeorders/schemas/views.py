@@ -28,11 +28,22 @@ class CustomerSummary(View):
     seats: int
 
 
+class OrderSummary(View):
+    order_id: UUID
+    msp: str
+    customer: str
+    status: str
+    created_by: str
+    version: int
+    updated_at: datetime
+
+
 class CustomerDetails(CustomerSummary):
     msp: str
     implementation_lead: str
     version: int
     attachments: list[dict[str, Any]]
+    orders: list[OrderSummary]
 
 
 class QuoteLineView(View):
@@ -89,14 +100,16 @@ class OrderView(View):
     history: list[HistoryEntry]
 
 
-class OrderSummary(View):
-    order_id: UUID
-    msp: str
+class LicenceCount(View):
     customer: str
-    status: str
-    created_by: str
-    version: int
-    updated_at: datetime
+    product: str
+    seats: int
+
+
+class Licences(View):
+    msp: str
+    counts: list[LicenceCount]
+    totals: dict[str, int]
 
 
 class Accepted(View):

@@ -19,6 +19,10 @@ BATCH_SIZE = 500
 Handler = Callable[[Any, Tracking], None]
 
 
+class Poison(Exception):
+    """A message that can never be handled: it is parked with this reason, the feed goes on."""
+
+
 class LocalFeed:
     """Delivers each stored event (optionally only ``topics``) once to ``handler``.
 

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, StringConstraints
 
-from changeorders.domain.errors import DomainError, ErrorKind
+from changeorders.domain.errors import CustomerNotFound, DomainError, ErrorKind
 from changeorders.schemas.commands import (
     CancelOrder,
     Confirm,
@@ -31,6 +31,7 @@ from changeorders.schemas.views import (
     CustomerDetails,
     CustomerSummary,
     ErrorBody,
+    Licences,
     OrderSummary,
     OrderView,
     ReviewView,
@@ -46,7 +47,7 @@ from changeorders.services.commands.errors import (
 )
 from changeorders.services.commands.idempotency import MAX_KEY_LENGTH, IdempotencyStore
 from changeorders.services.commands.parsing import to_options
-from changeorders.services.projections.order_index import OrderIndexReader
+from changeorders.services.projections.local import LocalViews
 
 _STATUS_BY_KIND = {ErrorKind.RULE: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
 _ERRORS = {code: {"model": ErrorBody} for code in (401, 404, 409, 422, 503)}
@@ -121,7 +122,7 @@ def validation_response(exc: RequestValidationError) -> JSONResponse:
 
 
 def create_api(
-    service: ChangeOrdersApplication, idempotency: IdempotencyStore, order_index: OrderIndexReader
+    service: ChangeOrdersApplication, idempotency: IdempotencyStore, views: LocalViews
 ) -> FastAPI:
     api = FastAPI(
         title="changeorders",
@@ -189,11 +190,20 @@ def create_api(
 
     @api.get("/v1/customers", tags=["customers"])
     def list_customers(msp: Msp) -> list[CustomerSummary]:
-        return [presenters.customer_summary(a) for a in service.customers(msp)]
+        return views.read().customers(msp)
 
     @api.get("/v1/customers/{customer}", tags=["customers"])
     def get_customer(msp: Msp, customer: str) -> CustomerDetails:
-        return presenters.customer_details(service.customer(msp, customer))
+        details = views.read().customer(msp, customer)
+        if details is None:
+            raise CustomerNotFound(f"no customer {customer!r} for MSP {msp}")
+        return CustomerDetails(**details, attachments=[])
+
+    @api.get("/v1/licences", tags=["customers"])
+    def licences(msp: Msp) -> Licences:
+        """Seat counts per customer and product now, and the MSP's totals per product."""
+        queries = views.read()
+        return Licences(msp=msp, counts=queries.licences(msp), totals=queries.licence_totals(msp))
 
     @api.get("/v1/users", tags=["users"])
     def list_users(msp: Msp) -> list[UserView]:
@@ -235,7 +245,7 @@ def create_api(
     @api.get("/v1/orders", tags=["orders"])
     def list_orders(msp: Msp, open_only: bool = True) -> list[OrderSummary]:
         """The MSP's orders, newest first; by default only open drafts (saved quotes)."""
-        return [OrderSummary(**vars(row)) for row in order_index.orders(msp, open_only=open_only)]
+        return views.read().orders(msp, open_only=open_only)
 
     @api.get("/v1/orders/{order_id}", tags=["orders"])
     def get_order(msp: Msp, order_id: UUID) -> OrderView:

@@ -158,9 +158,6 @@ class ChangeOrdersApplication(Application[UUID]):
     def price_list(self) -> PriceList:
         return self._get(Catalogue, ids.catalogue_id()).current
 
-    def customers(self, msp_key: str) -> list[CustomerAccount]:
-        return [self.customer(msp_key, key) for key in self.msp(msp_key).customers]
-
     def customer(self, msp_key: str, customer_key: str) -> CustomerAccount:
         account = self._find(CustomerAccount, ids.customer_id(customer_key))
         if account is None or account.msp_key != msp_key:

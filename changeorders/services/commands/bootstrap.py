@@ -20,7 +20,7 @@ from changeorders.services.commands.relay import (
     relay_tracking,
 )
 from changeorders.services.commands.settings import Settings
-from changeorders.services.projections.order_index import OrderIndexReader
+from changeorders.services.projections.local import LocalViews
 
 
 @dataclass
@@ -30,11 +30,11 @@ class CommandsService:
     settings: Settings
     application: ChangeOrdersApplication
     idempotency: IdempotencyStore
-    order_index: OrderIndexReader
+    views: LocalViews
     processing: LocalOrderProcessing
 
     def api(self) -> FastAPI:
-        return create_api(self.application, self.idempotency, self.order_index)
+        return create_api(self.application, self.idempotency, self.views)
 
     def relay(self) -> OutboxRelay:
         """The outbox relay to Kafka; creates the events topic if it is missing."""
@@ -88,6 +88,6 @@ def build(settings: Settings) -> CommandsService:
         settings,
         application,
         idempotency,
-        OrderIndexReader(application),
+        LocalViews(application),
         LocalOrderProcessing(application),
     )

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from changeorders.domain.account import CustomerAccount
 from changeorders.domain.agreement import AUTHORITY_STATEMENT, Agreement
 from changeorders.domain.msp import Msp
 from changeorders.domain.order import ChangeOrder
 from changeorders.schemas.views import (
-    CustomerDetails,
-    CustomerSummary,
     HistoryEntry,
     MsaView,
     OrderView,
@@ -18,27 +15,7 @@ from changeorders.schemas.views import (
     ReviewView,
     UserView,
 )
-from changeorders.services.commands.publishing import actor_of, event_type
-
-
-def customer_summary(account: CustomerAccount) -> CustomerSummary:
-    return CustomerSummary(
-        customer=account.key,
-        name=account.name,
-        primary_products=list(account.primary_products),
-        add_ons=list(account.add_ons),
-        seats=account.seats,
-    )
-
-
-def customer_details(account: CustomerAccount) -> CustomerDetails:
-    return CustomerDetails(
-        **customer_summary(account).model_dump(),
-        msp=account.msp_key,
-        implementation_lead=account.implementation_lead,
-        version=account.version,
-        attachments=list(account.attachments),
-    )
+from changeorders.services.publishing import actor_of, event_type
 
 
 def users(msp: Msp) -> list[UserView]:

@@ -22,7 +22,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from changeorders.schemas.events import PublishedEvent
-from changeorders.services.commands.publishing import Publisher, is_published
+from changeorders.services.publishing import Publisher, is_published
 
 BATCH_SIZE = 500
 

@@ -390,3 +390,19 @@ def test_an_oversized_seat_adjustment_is_refused(client: TestClient, northwind: 
     body = {**UPGRADE, "seat_adjustment": 10**12}
     response = client.put(f"/v1/orders/{order_id}/options", headers=northwind, json=body)
     assert response.status_code == 422
+
+
+def test_licence_counts_and_totals(client: TestClient, northwind: Headers) -> None:
+    body = client.get("/v1/licences", headers=northwind).json()
+    counts = {(c["customer"], c["product"]): c["seats"] for c in body["counts"]}
+    assert counts[("acme-dental", "SEG-ESS")] == 40
+    assert body["totals"]["SEG-ESS"] == 40 + 8
+    assert ("riverside-clinic", "SEG-ADV") not in counts
+
+
+def test_customer_details_list_the_customers_orders(
+    client: TestClient, northwind: Headers
+) -> None:
+    order_id = new_order(client, northwind)
+    body = client.get("/v1/customers/acme-dental", headers=northwind).json()
+    assert [(o["order_id"], o["status"]) for o in body["orders"]] == [(order_id, "draft")]

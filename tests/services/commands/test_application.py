@@ -34,7 +34,7 @@ def test_reference_data_is_stored_as_events_and_reloading_changes_nothing(
     assert report.created == []
     assert report.updated == []
     assert app.recorder.max_notification_id() == before
-    assert len(app.customers("northwind")) == 5
+    assert len(app.msp("northwind").customers) == 5
 
 
 def test_a_changed_price_list_needs_a_new_version_label(

@@ -17,7 +17,7 @@ from changeorders.services.commands.relay import (
     relay_tracking,
 )
 from tests.kafka import Broker, read_all
-from tests.services.commands.test_publishing import run_one_order
+from tests.services.test_publishing import run_one_order
 
 pytestmark = pytest.mark.kafka
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.events import PAYLOADS, parse_published
 from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.commands.publishing import Publisher, is_published
+from changeorders.services.publishing import Publisher, is_published
 
 
 def run_one_order(service: CommandsService) -> None:

@@ -1,0 +1,97 @@
+"""The views, built from published events: right after a run, and unchanged by redelivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from changeorders.schemas.events import PublishedEvent
+from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.services.feed import Poison
+from changeorders.services.projections.projection import ChangeOrderViews
+from changeorders.services.projections.views import views_recorder
+from changeorders.services.publishing import Publisher, is_published
+from tests.services.test_publishing import run_one_order
+
+
+def published(service: CommandsService) -> list[PublishedEvent]:
+    app = service.application
+    publisher = Publisher(app)
+    events = []
+    for n in app.recorder.select_notifications(start=None, limit=100_000):
+        event = app.mapper.to_domain_event(n)
+        if is_published(event):
+            events.append(publisher.envelope(event, n.id))
+    return events
+
+
+def snapshot(service: CommandsService) -> dict[str, Any]:
+    q = service.views.read()
+    return {
+        "customers": q.customers("northwind"),
+        "licences": q.licences("northwind"),
+        "orders": q.orders("northwind", open_only=False),
+        "history": q.licence_history("acme-dental"),
+    }
+
+
+def test_views_show_an_applied_order(service: CommandsService) -> None:
+    run_one_order(service)
+    q = service.views.read()
+    acme = q.customer("northwind", "acme-dental")
+    assert acme is not None
+    assert acme["seats"] == 45
+    assert [o.status for o in acme["orders"]] == ["applied"]
+    assert q.licence_history("acme-dental") == [
+        {
+            "order_id": str(acme["orders"][0].order_id),
+            "product": "SEG-ESS",
+            "seats_before": 40,
+            "seats_after": 45,
+        },
+    ]
+    totals = q.licence_totals("northwind")
+    assert totals["SEG-ESS"] == 45 + 8  # acme-dental and sunrise-bakery
+    history = q.history(acme["orders"][0].order_id)
+    assert [h["type"] for h in history] == [
+        "Drafted",
+        "OptionsSelected",
+        "Reviewed",
+        "Confirmed",
+        "Submitted",
+        "Applied",
+    ]
+
+
+def test_a_redelivered_event_changes_nothing(service: CommandsService) -> None:
+    run_one_order(service)
+    before = snapshot(service)
+    projection = ChangeOrderViews(views_recorder(service.application.recorder.datastore))  # type: ignore[attr-defined]
+    last = published(service)[-1]
+    with pytest.raises((IntegrityError, psycopg.IntegrityError)):
+        projection.process_event(last, Tracking(service.views._feed.name, last.position))
+    assert snapshot(service) == before
+
+
+def test_a_republished_tail_under_new_positions_changes_nothing(
+    service: CommandsService,
+) -> None:
+    """The relay may republish after a crash: new offsets, same events, same views."""
+    run_one_order(service)
+    before = snapshot(service)
+    projection = ChangeOrderViews(views_recorder(service.application.recorder.datastore))  # type: ignore[attr-defined]
+    for offset, event in enumerate(published(service)):
+        projection.process_event(event, Tracking("events:0@republished", offset))
+    assert snapshot(service) == before
+
+
+def test_an_order_event_without_its_draft_is_poison(service: CommandsService) -> None:
+    run_one_order(service)
+    projection = ChangeOrderViews(views_recorder(service.application.recorder.datastore))  # type: ignore[attr-defined]
+    submitted = next(e for e in published(service) if e.type == "ChangeOrder.Submitted")
+    orphan = submitted.model_copy(update={"aggregate_id": submitted.event_id})
+    with pytest.raises(Poison, match="Drafted"):
+        projection.process_event(orphan, Tracking("events:0@orphans", 1))
