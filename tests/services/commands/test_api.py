@@ -400,9 +400,7 @@ def test_licence_counts_and_totals(client: TestClient, northwind: Headers) -> No
     assert ("riverside-clinic", "SEG-ADV") not in counts
 
 
-def test_customer_details_list_the_customers_orders(
-    client: TestClient, northwind: Headers
-) -> None:
+def test_customer_details_list_the_customers_orders(client: TestClient, northwind: Headers) -> None:
     order_id = new_order(client, northwind)
     body = client.get("/v1/customers/acme-dental", headers=northwind).json()
     assert [(o["order_id"], o["status"]) for o in body["orders"]] == [(order_id, "draft")]
