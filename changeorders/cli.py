@@ -18,6 +18,7 @@ from uuid import UUID
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from changeorders.domain.errors import CustomerNotFound, DomainError, ErrorKind
 from changeorders.schemas.commands import SelectOptions
@@ -27,7 +28,9 @@ from changeorders.services.commands import presenters, render
 from changeorders.services.commands.bootstrap import CommandsService, build
 from changeorders.services.commands.errors import ReferenceDataMissing
 from changeorders.services.commands.parsing import to_options
-from changeorders.services.commands.settings import Settings, SettingsError
+from changeorders.services.dead_letters import list_parked, replay
+from changeorders.services.kafka_feed import dead_letter_topic
+from changeorders.services.settings import Settings, SettingsError
 
 SAMPLE_DATA = Path(__file__).parent / "data" / "sample.json"
 EXIT_BY_KIND = {ErrorKind.RULE: 3, ErrorKind.CONFLICT: 4, ErrorKind.NOT_FOUND: 5}
@@ -37,7 +40,9 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=F
 order_app = typer.Typer(help="Run a change order step by step.", no_args_is_help=True)
 user_app = typer.Typer(help="MSP users (implementation leads, submitters).", no_args_is_help=True)
 app.add_typer(order_app, name="order")
+dlq_app = typer.Typer(help="Dead-lettered (parked) records.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(dlq_app, name="dlq")
 console = Console(width=None if Console().is_terminal else 120)
 
 MspOption = Annotated[str, typer.Option("--msp", help="The MSP to act for.")]
@@ -240,12 +245,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     with commands_service() as service:
         stop = threading.Event()
         worker = threading.Thread(target=service.processing.run_until, args=(stop,), daemon=True)
-        worker.start()
+        if service.settings.delivery == "local":
+            worker.start()
         try:
             uvicorn.run(service.api(), host=host, port=port)
         finally:
             stop.set()
-            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.join(timeout=5)
 
 
 def stop_on_signals() -> threading.Event:
@@ -267,9 +274,55 @@ def relay() -> None:
 
 @app.command()
 def process() -> None:
-    """Apply submitted orders to their accounts (runs until SIGTERM)."""
+    """Apply submitted orders to their accounts (runs until SIGTERM).
+
+    With CHANGEORDERS_DELIVERY=kafka it consumes the events topic in its consumer group;
+    otherwise it follows the event store directly.
+    """
+    stop = stop_on_signals()
     with commands_service() as service:
-        service.processing.run_until(stop_on_signals())
+        if service.settings.delivery == "kafka":
+            service.kafka_processing(stop)()
+        else:
+            service.processing.run_until(stop)
+
+
+@app.command()
+def project() -> None:
+    """Build the customer, licence and order views from Kafka (runs until SIGTERM)."""
+    from changeorders.services.projections.bootstrap import build as build_projections
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        fail(str(exc), EXIT_SETUP)
+    build_projections(settings, stop_on_signals()).run()
+
+
+@dlq_app.command("list")
+def dlq_list() -> None:
+    """Show parked records: where they came from and why they were parked."""
+    settings = Settings.from_env()
+    parked = list_parked(settings.kafka_bootstrap, dead_letter_topic(settings.events_topic))
+    table = Table(header_style="bold")
+    for column in ("Source", "Group", "Error", "Reason"):
+        table.add_column(column)
+    for p in parked:
+        table.add_row(
+            f"{p.source_topic}:{p.source_partition}@{p.source_offset}",
+            p.group,
+            p.error_class,
+            p.reason,
+        )
+    console.print(table if parked else "no parked records")
+
+
+@dlq_app.command("replay")
+def dlq_replay() -> None:
+    """Send parked records back to their topic once their cause is fixed."""
+    settings = Settings.from_env()
+    sent = replay(settings.kafka_bootstrap, dead_letter_topic(settings.events_topic))
+    console.print(f"[green]✓[/] replayed {sent} parked records")
 
 
 @app.command()

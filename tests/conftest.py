@@ -14,7 +14,7 @@ from psycopg import sql
 from changeorders.cli import SAMPLE_DATA
 from changeorders.schemas.reference import ReferenceData
 from changeorders.services.commands.bootstrap import CommandsService, build
-from changeorders.services.commands.settings import Settings
+from changeorders.services.settings import Settings
 from tests.kafka import Broker, tansu_broker
 
 PG = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}

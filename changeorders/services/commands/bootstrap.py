@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-import psycopg
 from fastapi import FastAPI
-from psycopg import sql
 
 from changeorders.services.commands.api import create_api
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.idempotency import IdempotencyStore
-from changeorders.services.commands.processor import LocalOrderProcessing
+from changeorders.services.commands.processor import (
+    LocalOrderProcessing,
+    OrderProcessor,
+    processor_tracking,
+)
 from changeorders.services.commands.relay import (
     OutboxRelay,
-    ensure_topics,
-    new_producer,
     relay_tracking,
 )
-from changeorders.services.commands.settings import Settings
+from changeorders.services.database import ensure_postgres_schema
+from changeorders.services.kafka_feed import (
+    DeadLetters,
+    KafkaFeed,
+    dead_letter_topic,
+    ensure_topics,
+    new_consumer,
+    new_producer,
+)
 from changeorders.services.projections.local import LocalViews
+from changeorders.services.settings import Settings
+
+PROCESSOR_GROUP = "changeorders-processor"
+Runner = Callable[[], None]
 
 
 @dataclass
@@ -52,25 +67,28 @@ class CommandsService:
             relay_tracking(self.application.recorder.datastore),  # type: ignore[attr-defined]
         )
 
+    def kafka_processing(self, stop: threading.Event, **consumer_config: Any) -> Runner:
+        """The order processor as a member of its Kafka consumer group."""
+        settings = self.settings
+        topic = settings.events_topic
+        ensure_topics(
+            settings.kafka_bootstrap,
+            [topic, dead_letter_topic(topic)],
+            settings.topic_partitions,
+            settings.topic_replication,
+        )
+        feed = KafkaFeed(
+            new_consumer(settings.kafka_bootstrap, topic, PROCESSOR_GROUP, **consumer_config),
+            DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
+            PROCESSOR_GROUP,
+            stop,
+        )
+        datastore = self.application.recorder.datastore  # type: ignore[attr-defined]
+        processor = OrderProcessor(self.application, processor_tracking(datastore))
+        return lambda: feed.run_until_stopped(processor.handle_published)
+
     def close(self) -> None:
         self.application.close()
-
-
-def ensure_postgres_schema(settings: Settings) -> None:
-    """The event store's schema must exist before the library creates its tables in it."""
-    with psycopg.connect(
-        host=settings.postgres_host,
-        port=settings.postgres_port,
-        dbname=settings.postgres_db,
-        user=settings.postgres_user,
-        password=settings.postgres_password,
-        autocommit=True,
-    ) as conn:
-        conn.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(settings.postgres_schema)
-            )
-        )
 
 
 def build(settings: Settings) -> CommandsService:
@@ -88,6 +106,6 @@ def build(settings: Settings) -> CommandsService:
         settings,
         application,
         idempotency,
-        LocalViews(application),
+        LocalViews(application, follow=settings.delivery == "local"),
         LocalOrderProcessing(application),
     )

@@ -16,6 +16,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import get_topic
 
 from changeorders.domain.order import ChangeOrder
+from changeorders.schemas.events import PublishedEvent
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.feed import LocalFeed
 
@@ -29,7 +30,14 @@ class OrderProcessor:
         self._tracking = tracking
 
     def handle(self, event: Any, tracking: Tracking) -> None:
+        """A stored ``Submitted`` event, from the in-process feed."""
         self._application.process_order(event.originator_id)
+        self._tracking.insert_tracking(tracking)
+
+    def handle_published(self, event: PublishedEvent, tracking: Tracking) -> None:
+        """Any published event, from Kafka: only ``Submitted`` ones need work."""
+        if event.type == "ChangeOrder.Submitted":
+            self._application.process_order(event.aggregate_id)
         self._tracking.insert_tracking(tracking)
 
 

@@ -9,7 +9,6 @@ recorded position and may republish a tail, never skip: consumers dedupe by even
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from typing import Any
 
@@ -17,40 +16,12 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka import KafkaProducer
 
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.publishing import Publisher, is_published
 
 BATCH_SIZE = 500
-
-
-def new_producer(bootstrap: str) -> KafkaProducer:
-    """The idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
-    return KafkaProducer(
-        bootstrap_servers=bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-        compression_type=None,
-    )
-
-
-def ensure_topics(bootstrap: str, topics: list[str], partitions: int, replication: int) -> None:
-    """Create the topics that are missing (on start-up); existing ones are left as they are."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        missing = [t for t in topics if t not in admin.list_topics()]
-        new = [
-            NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing
-        ]
-        with contextlib.suppress(TopicAlreadyExistsError):  # another relay created it first
-            if new:
-                admin.create_topics(new)
-    finally:
-        admin.close()
 
 
 def relay_tracking(datastore: Any) -> TrackingRecorder:

@@ -15,9 +15,14 @@ from changeorders.services.publishing import Publisher, is_published
 
 
 class LocalViews:
-    """Reading catches the views up first, so a reader always sees its own writes."""
+    """Reading catches the views up first, so a reader always sees its own writes.
 
-    def __init__(self, application: Application[Any]) -> None:
+    With ``follow=False`` (Kafka delivery) the projections service writes the views and
+    this only reads them.
+    """
+
+    def __init__(self, application: Application[Any], *, follow: bool = True) -> None:
+        self._follow = follow
         recorder = views_recorder(application.recorder.datastore)  # type: ignore[attr-defined]
         self._projection = ChangeOrderViews(recorder)
         self._feed = LocalFeed(application, ChangeOrderViews.name, recorder)
@@ -28,7 +33,8 @@ class LocalViews:
         return self._feed.pump(self._handle)
 
     def read(self) -> ViewQueries:
-        self.catch_up()
+        if self._follow:
+            self.catch_up()
         return self._queries
 
     def _handle(self, event: Any, tracking: Tracking) -> None:

@@ -12,10 +12,9 @@ from changeorders.schemas.events import parse_published
 from changeorders.services.commands.bootstrap import CommandsService
 from changeorders.services.commands.relay import (
     OutboxRelay,
-    ensure_topics,
-    new_producer,
     relay_tracking,
 )
+from changeorders.services.kafka_feed import ensure_topics, new_producer
 from tests.kafka import Broker, read_all
 from tests.services.test_publishing import run_one_order
 

@@ -1,4 +1,4 @@
-"""Configuration of the commands service: read from the environment here and only here."""
+"""Configuration of every service: read from the environment here and only here."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class Settings:
                                       postgres, empty, public)
     ``CHANGEORDERS_POSTGRES_POOL_SIZE``  connections kept per process (default 5)
     ``CHANGEORDERS_IDEMPOTENCY_HOURS``   how long idempotency keys are kept (default 48)
+    ``CHANGEORDERS_DELIVERY``            ``local`` (default: in-process, no broker) or ``kafka``
     ``CHANGEORDERS_KAFKA_BOOTSTRAP``     Kafka bootstrap servers (default 127.0.0.1:9092)
     ``CHANGEORDERS_EVENTS_TOPIC``        the topic events are published to
     ``CHANGEORDERS_TOPIC_PARTITIONS`` / ``_TOPIC_REPLICATION``  used when creating topics
@@ -42,6 +43,7 @@ class Settings:
     postgres_schema: str = "public"
     postgres_pool_size: int = 5
     idempotency_hours: int = IDEMPOTENCY_RETENTION_HOURS
+    delivery: Literal["local", "kafka"] = "local"
     kafka_bootstrap: str = "127.0.0.1:9092"
     events_topic: str = "changeorders.events"
     topic_partitions: int = 6
@@ -59,6 +61,11 @@ class Settings:
             raise SettingsError(
                 f"CHANGEORDERS_EVENT_STORE must be 'sqlite' or 'postgres', not {store!r}"
             )
+        delivery = get("DELIVERY", "local")
+        if delivery not in ("local", "kafka"):
+            raise SettingsError(
+                f"CHANGEORDERS_DELIVERY must be 'local' or 'kafka', not {delivery!r}"
+            )
         try:
             return cls(
                 event_store=store,  # type: ignore[arg-type]
@@ -71,6 +78,7 @@ class Settings:
                 postgres_schema=get("POSTGRES_SCHEMA", "public"),
                 postgres_pool_size=int(get("POSTGRES_POOL_SIZE", "5")),
                 idempotency_hours=int(get("IDEMPOTENCY_HOURS", str(IDEMPOTENCY_RETENTION_HOURS))),
+                delivery=delivery,  # type: ignore[arg-type]
                 kafka_bootstrap=get("KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
                 events_topic=get("EVENTS_TOPIC", "changeorders.events"),
                 topic_partitions=int(get("TOPIC_PARTITIONS", "6")),

@@ -1,0 +1,162 @@
+"""The Kafka event feed: a consumer group, poison parked on a dead-letter topic, retries.
+
+Failures split in two. *Poison*, a record that can never be handled (unreadable, unknown
+type, or a handler's :class:`Poison`), is parked on the dead-letter topic with its reason
+and the feed moves on. *Retryable*, the database or broker being down, is retried with
+backoff on the same record: the feed never moves past a record it has not handled.
+Offsets are committed to the broker only after every record of the poll is handled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_published
+from changeorders.services.feed import Poison
+
+log = logging.getLogger(__name__)
+
+RETRYABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+ALREADY_TRACKED = (IntegrityError, psycopg.IntegrityError)
+MAX_BACKOFF_SECONDS = 30.0
+
+EventHandler = Callable[[PublishedEvent, Tracking], None]
+
+
+def new_producer(bootstrap: str) -> KafkaProducer:
+    """The idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        compression_type=None,
+    )
+
+
+def ensure_topics(bootstrap: str, topics: list[str], partitions: int, replication: int) -> None:
+    """Create the topics that are missing (on start-up); existing ones are left as they are."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        missing = [t for t in topics if t not in admin.list_topics()]
+        new = [
+            NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing
+        ]
+        with contextlib.suppress(TopicAlreadyExistsError):  # another relay created it first
+            if new:
+                admin.create_topics(new)
+    finally:
+        admin.close()
+
+
+def new_consumer(bootstrap: str, topic: str, group: str, **overrides: Any) -> KafkaConsumer:
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "group_id": group,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_records": 500,
+    }
+    return KafkaConsumer(topic, **(config | overrides))
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+class DeadLetters:
+    """Parks a record with the reason it can never be handled, keeping its original bytes."""
+
+    def __init__(self, producer: KafkaProducer, topic: str) -> None:
+        self._producer = producer
+        self.topic = topic
+
+    def park(self, record: Any, group: str, error: Exception) -> None:
+        headers = [
+            *(record.headers or []),
+            ("dlq.source.topic", record.topic.encode()),
+            ("dlq.source.partition", str(record.partition).encode()),
+            ("dlq.source.offset", str(record.offset).encode()),
+            ("dlq.group", group.encode()),
+            ("dlq.error.class", type(error).__name__.encode()),
+            ("dlq.reason", str(error)[:2000].encode()),
+        ]
+        send = self._producer.send(self.topic, key=record.key, value=record.value, headers=headers)
+        send.get(timeout=30)  # durable before the source offset is committed
+        log.warning("parked %s:%s@%s: %s", record.topic, record.partition, record.offset, error)
+
+
+class KafkaFeed:
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        dead_letters: DeadLetters,
+        group: str,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self._consumer = consumer
+        self._dead_letters = dead_letters
+        self._group = group
+        self._stop = stop or threading.Event()
+
+    def pump(self, handler: EventHandler, timeout_ms: int = 500) -> int:
+        """Handle one poll's records, then commit their offsets; return how many."""
+        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        handled = 0
+        for records in batches.values():
+            for record in records:
+                self._deliver(record, handler)
+                handled += 1
+        if handled:
+            self._consumer.commit()
+        return handled
+
+    def run_until_stopped(self, handler: EventHandler) -> None:
+        try:
+            while not self._stop.is_set():
+                self.pump(handler)
+        finally:
+            self._consumer.close()
+
+    def _deliver(self, record: Any, handler: EventHandler) -> None:
+        try:
+            event = parse_published(record.value)
+        except UnreadableEvent as exc:
+            self._dead_letters.park(record, self._group, exc)
+            return
+        tracking = Tracking(f"{self._group}:{record.topic}:{record.partition}", record.offset)
+        attempt = 0
+        while True:
+            try:
+                handler(event, tracking)
+                return
+            except Poison as exc:
+                self._dead_letters.park(record, self._group, exc)
+                return
+            except ALREADY_TRACKED:
+                return  # a redelivery of a record whose effect is already committed
+            except RETRYABLE as exc:
+                attempt += 1
+                wait = min(MAX_BACKOFF_SECONDS, 0.1 * 2**attempt)
+                log.warning(
+                    "retrying %s in %.1fs (attempt %d): %s", event.event_id, wait, attempt, exc
+                )
+                if self._stop.wait(wait):
+                    raise

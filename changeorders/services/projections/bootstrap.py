@@ -1,0 +1,57 @@
+"""Composition root of the projections service: Kafka consumer group -> views."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from changeorders.services.database import datastore
+from changeorders.services.kafka_feed import (
+    DeadLetters,
+    KafkaFeed,
+    dead_letter_topic,
+    ensure_topics,
+    new_consumer,
+    new_producer,
+)
+from changeorders.services.projections.projection import ChangeOrderViews
+from changeorders.services.projections.queries import ViewQueries
+from changeorders.services.projections.views import views_recorder
+from changeorders.services.settings import Settings
+
+VIEWS_GROUP = "changeorders-views"
+
+
+@dataclass
+class ProjectionsService:
+    projection: ChangeOrderViews
+    feed: KafkaFeed
+    queries: ViewQueries
+
+    def run(self) -> None:
+        """Consume until the stop event is set (SIGTERM), then leave the group cleanly."""
+        self.feed.run_until_stopped(self.projection.process_event)
+
+
+def build(
+    settings: Settings,
+    stop: threading.Event,
+    group: str = VIEWS_GROUP,
+    **consumer_config: Any,
+) -> ProjectionsService:
+    topic = settings.events_topic
+    ensure_topics(
+        settings.kafka_bootstrap,
+        [topic, dead_letter_topic(topic)],
+        settings.topic_partitions,
+        settings.topic_replication,
+    )
+    views = views_recorder(datastore(settings, "views"))
+    feed = KafkaFeed(
+        new_consumer(settings.kafka_bootstrap, topic, group, **consumer_config),
+        DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
+        group,
+        stop,
+    )
+    return ProjectionsService(ChangeOrderViews(views), feed, ViewQueries(views))
