@@ -128,6 +128,10 @@ class KafkaFeed:
             self._consumer.commit()
         return handled
 
+    def assignment(self) -> set[Any]:
+        """The partitions this member of the group owns now."""
+        return set(self._consumer.assignment())
+
     def run_until_stopped(self, handler: EventHandler) -> None:
         try:
             while not self._stop.is_set():

@@ -1,0 +1,129 @@
+"""End to end through the real broker: HTTP API -> store -> relay -> Kafka -> processor and
+two projection consumers in one group (several partitions) -> views; poison is parked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from kafka import KafkaProducer
+
+from changeorders.schemas.reference import ReferenceData
+from changeorders.services.commands.bootstrap import CommandsService, build
+from changeorders.services.dead_letters import list_parked
+from changeorders.services.kafka_feed import dead_letter_topic
+from changeorders.services.projections.bootstrap import ProjectionsService
+from changeorders.services.projections.bootstrap import build as build_projections
+from changeorders.services.settings import Settings
+from tests.kafka import Broker
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+FAST_GROUP = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500}
+HEADERS = {"Authorization": "Bearer demo-northwind-7Qm2xV", "X-Acting-User": "alice"}
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def distributed(
+    broker: Broker, topic: str, postgres_schema: str, sample_data: ReferenceData
+) -> Iterator[tuple[CommandsService, list[ProjectionsService]]]:
+    settings = Settings(
+        event_store="postgres",
+        postgres_schema=postgres_schema,
+        delivery="kafka",
+        kafka_bootstrap=broker.bootstrap,
+        events_topic=topic,
+        topic_partitions=3,
+    )
+    commands = build(settings)
+    commands.application.load_reference_data(sample_data)
+    stop = threading.Event()
+    projections = [build_projections(settings, stop, **FAST_GROUP) for _ in range(2)]
+    workers = [
+        threading.Thread(target=commands.relay().run_until, args=(stop,)),
+        threading.Thread(target=commands.kafka_processing(stop, **FAST_GROUP)),
+        *(threading.Thread(target=p.run) for p in projections),
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        wait_for(
+            lambda: (
+                all(p.feed.assignment() for p in projections)
+                and sum(len(p.feed.assignment()) for p in projections) == 3
+            ),
+            what="the two projection consumers sharing the three partitions",
+        )
+        yield commands, projections
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        commands.close()
+
+
+def place_order(client: TestClient, customer: str, seats: int) -> str:
+    order_id = client.post("/v1/orders", headers=HEADERS, json={"customer": customer}).json()[
+        "order_id"
+    ]
+    options = {
+        "seat_adjustment": seats,
+        "implementation_lead": "alice",
+        "primary": {"mode": "keep"},
+    }
+    assert client.put(f"/v1/orders/{order_id}/options", headers=HEADERS, json=options).is_success
+    assert client.post(f"/v1/orders/{order_id}/review", headers=HEADERS).is_success
+    ticks = {"accept_msa": True, "confirm_authority": True}
+    assert client.post(f"/v1/orders/{order_id}/confirm", headers=HEADERS, json=ticks).is_success
+    assert client.post(f"/v1/orders/{order_id}/submit", headers=HEADERS).status_code == 202
+    return str(order_id)
+
+
+def statuses(client: TestClient) -> dict[str, str]:
+    orders = client.get("/v1/orders", headers=HEADERS, params={"open_only": False}).json()
+    return {o["order_id"]: o["status"] for o in orders}
+
+
+def test_orders_reach_the_views_through_the_broker(
+    distributed: tuple[CommandsService, list[ProjectionsService]], topic: str, broker: Broker
+) -> None:
+    commands, projections = distributed
+    client = TestClient(commands.api())
+    customers = ["acme-dental", "harbor-logistics", "pinecrest-legal", "sunrise-bakery"]
+    orders = [place_order(client, c, seats) for c in customers for seats in (1, 2)]
+
+    wait_for(
+        lambda: all(statuses(client).get(o) == "applied" for o in orders),
+        what="every order applied and projected",
+    )
+    seats = {c["customer"]: c["seats"] for c in client.get("/v1/customers", headers=HEADERS).json()}
+    assert seats["acme-dental"] == 40 + 3
+    assert seats["sunrise-bakery"] == 8 + 3
+    assignments = [p.feed.assignment() for p in projections]
+    assert all(assignments), "both consumers of the group own partitions"
+    assert sum(len(a) for a in assignments) == 3
+
+    poison = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    poison.send(topic, key=b"acme-dental", value=b"\x00 not an event").get(timeout=10)
+    poison.close()
+    later = place_order(client, "acme-dental", 5)
+    wait_for(lambda: statuses(client).get(later) == "applied", what="the stream going on")
+    wait_for(
+        lambda: len(list_parked(broker.bootstrap, dead_letter_topic(topic))) >= 2,
+        what="the poison parked by the views group and the processor group",
+    )
+    parked = list_parked(broker.bootstrap, dead_letter_topic(topic))
+    assert {p.group for p in parked} == {"changeorders-views", "changeorders-processor"}
+    assert all(p.value == b"\x00 not an event" for p in parked)
+    assert all(p.error_class == "UnreadableEvent" for p in parked)
+    assert all(p.source_topic == topic for p in parked)
