@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +23,7 @@ from tests.kafka import Broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
-FAST_GROUP = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500}
+FAST_GROUP: dict[str, Any] = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500}
 HEADERS = {"Authorization": "Bearer demo-northwind-7Qm2xV", "X-Acting-User": "alice"}
 
 
