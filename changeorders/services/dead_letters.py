@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,13 +63,27 @@ def list_parked(bootstrap: str, dlq_topic: str, poll_ms: int = 1000) -> list[Par
         consumer.close()
 
 
-def replay(bootstrap: str, dlq_topic: str, poll_ms: int = 3000, **consumer_config: Any) -> int:
-    """Send parked records back to their source topic, once: the replay group commits."""
+def _caught_up(consumer: KafkaConsumer) -> bool:
+    """True once the group owns partitions and has read each to its end."""
+    assigned = consumer.assignment()
+    if not assigned:
+        return False
+    ends = consumer.end_offsets(list(assigned))
+    return all(consumer.position(p) >= ends[p] for p in assigned)
+
+
+def replay(bootstrap: str, dlq_topic: str, timeout: float = 60.0, **consumer_config: Any) -> int:
+    """Send parked records back to their source topic, once: the replay group commits.
+
+    Runs until the group has read the dead-letter topic to its end (or ``timeout``).
+    """
     consumer = new_consumer(bootstrap, dlq_topic, REPLAY_GROUP, **consumer_config)
     producer = new_producer(bootstrap)
     sent = 0
+    deadline = time.monotonic() + timeout
     try:
-        while batches := consumer.poll(timeout_ms=poll_ms):
+        while not _caught_up(consumer) and time.monotonic() < deadline:
+            batches = consumer.poll(timeout_ms=500)
             sends = [
                 producer.send(p.source_topic, key=p.key, value=p.value, headers=p.original_headers)
                 for records in batches.values()
@@ -76,7 +91,8 @@ def replay(bootstrap: str, dlq_topic: str, poll_ms: int = 3000, **consumer_confi
             ]
             for send in sends:
                 send.get(timeout=30)
-            consumer.commit()
+            if sends:
+                consumer.commit()
             sent += len(sends)
         return sent
     finally:

@@ -1,0 +1,105 @@
+"""The Kafka feed against the real broker: retry what is transient, park what is poison."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+from eventsourcing.persistence import Tracking
+
+from changeorders.schemas.events import PublishedEvent
+from changeorders.services.dead_letters import list_parked, replay
+from changeorders.services.feed import Poison
+from changeorders.services.kafka_feed import (
+    DeadLetters,
+    KafkaFeed,
+    dead_letter_topic,
+    ensure_topics,
+    new_consumer,
+    new_producer,
+)
+from tests.kafka import Broker
+from tests.schemas.test_events import record
+
+pytestmark = pytest.mark.kafka
+FAST_GROUP: dict[str, Any] = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500}
+
+
+def feed_for(broker: Broker, topic: str, group: str) -> KafkaFeed:
+    return KafkaFeed(
+        new_consumer(broker.bootstrap, topic, group, **FAST_GROUP),
+        DeadLetters(new_producer(broker.bootstrap), dead_letter_topic(topic)),
+        group,
+        threading.Event(),
+    )
+
+
+def publish(broker: Broker, topic: str, *values: bytes) -> None:
+    ensure_topics(broker.bootstrap, [topic, dead_letter_topic(topic)], 1, 1)
+    producer = new_producer(broker.bootstrap)
+    for value in values:
+        producer.send(topic, key=b"acme-dental", value=value).get(timeout=10)
+    producer.close()
+
+
+def pump_until(feed: KafkaFeed, handler: Any, count: int) -> None:
+    handled = 0
+    for _ in range(100):
+        handled += feed.pump(handler, timeout_ms=200)
+        if handled >= count:
+            return
+    raise AssertionError(f"handled {handled} of {count}")
+
+
+def test_a_database_outage_is_retried_not_dead_lettered(broker: Broker, topic: str) -> None:
+    publish(broker, topic, record(), record())
+    feed = feed_for(broker, topic, f"g-{uuid.uuid4().hex[:8]}")
+    seen: list[tuple[PublishedEvent, Tracking]] = []
+    failures = iter([psycopg.OperationalError("server closed the connection")] * 2)
+
+    def handler(event: PublishedEvent, tracking: Tracking) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        seen.append((event, tracking))
+
+    pump_until(feed, handler, 2)
+    assert [t.notification_id for _, t in seen] == [0, 1]
+    assert list_parked(broker.bootstrap, dead_letter_topic(topic)) == []
+
+
+def test_poison_is_parked_with_its_reason_and_the_feed_goes_on(broker: Broker, topic: str) -> None:
+    publish(broker, topic, b"{broken", record(), record(type="ChangeOrder.Exploded"))
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    feed = feed_for(broker, topic, group)
+    seen: list[PublishedEvent] = []
+
+    def handler(event: PublishedEvent, tracking: Tracking) -> None:
+        if event.position == 42 and not seen:
+            seen.append(event)
+            raise Poison("this order can never be shown")
+        seen.append(event)
+
+    pump_until(feed, handler, 3)
+    parked = list_parked(broker.bootstrap, dead_letter_topic(topic))
+    assert [(p.source_offset, p.error_class, p.group) for p in parked] == [
+        (0, "UnreadableEvent", group),
+        (1, "Poison", group),
+        (2, "UnreadableEvent", group),
+    ]
+    assert parked[0].value == b"{broken"
+    assert "unknown event type" in parked[2].reason
+
+
+def test_replay_sends_parked_records_back_once(broker: Broker, topic: str) -> None:
+    publish(broker, topic, b"{broken")
+    feed = feed_for(broker, topic, f"g-{uuid.uuid4().hex[:8]}")
+    pump_until(feed, lambda e, t: None, 1)
+    dlq = dead_letter_topic(topic)
+    assert replay(broker.bootstrap, dlq, **FAST_GROUP) == 1
+    assert replay(broker.bootstrap, dlq, **FAST_GROUP) == 0
+    pump_until(feed, lambda e, t: None, 1)  # the replayed record comes back to the feed...
+    assert len(list_parked(broker.bootstrap, dlq)) == 2  # ...and, still broken, is parked again
