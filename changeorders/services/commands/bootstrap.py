@@ -60,10 +60,13 @@ class CommandsService:
             settings.topic_partitions,
             settings.topic_replication,
         )
+        return self.relay_to(settings.events_topic)
+
+    def relay_to(self, topic: str) -> OutboxRelay:
         return OutboxRelay(
             self.application,
-            new_producer(settings.kafka_bootstrap),
-            settings.events_topic,
+            new_producer(self.settings.kafka_bootstrap),
+            topic,
             relay_tracking(self.application.recorder.datastore),  # type: ignore[attr-defined]
         )
 

@@ -1,0 +1,143 @@
+"""Run the benchmarks: ``python -m bench [--quick] [--orders N] [--stage commands|pipeline]``.
+
+Prints a table (ours, baseline measured in the same run, ratio) and writes every figure
+with the machine and git commit to ``bench/results/<time>.json``. Uses the PostgreSQL on
+127.0.0.1:5432 (a fresh schema per run, dropped after) and a Tansu broker it starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+
+from bench import commands, pipeline
+from bench.measure import Figure
+from changeorders.cli import SAMPLE_DATA
+from changeorders.schemas.reference import ReferenceData
+from changeorders.services.settings import Settings
+from devtools.tansu import tansu_broker
+
+RESULTS = Path(__file__).parent / "results"
+
+
+@contextmanager
+def postgres_schemas(count: int) -> Iterator[list[str]]:
+    names = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    try:
+        yield names
+    finally:
+        with psycopg.connect(
+            host="127.0.0.1", dbname="test", user="postgres", autocommit=True
+        ) as conn:
+            for name in names:
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
+                )
+
+
+def run(orders: int, stages: list[str]) -> list[Figure]:
+    data = ReferenceData.model_validate_json(SAMPLE_DATA.read_bytes())
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(3) as schemas:
+        if "commands" in stages:
+            figures += commands.measure(
+                "SQLite",
+                Settings(sqlite_path=Path(tmp) / "ours.sqlite3"),
+                Settings(sqlite_path=Path(tmp) / "bare.sqlite3"),
+                data,
+                orders,
+            )
+            figures += commands.measure(
+                "PostgreSQL",
+                Settings(event_store="postgres", postgres_schema=schemas[0]),
+                Settings(event_store="postgres", postgres_schema=schemas[1]),
+                data,
+                orders,
+            )
+        if "pipeline" in stages:
+            with tansu_broker() as broker:
+                settings = Settings(
+                    event_store="postgres",
+                    postgres_schema=schemas[2],
+                    kafka_bootstrap=broker.bootstrap,
+                )
+                figures += pipeline.measure(settings, data, orders)
+    return figures
+
+
+def table(figures: list[Figure]) -> Table:
+    out = Table(header_style="bold", title="changeorders benchmarks", title_justify="left")
+    for column, justify in (
+        ("Stage", "left"),
+        ("Figure", "left"),
+        ("Ours", "right"),
+        ("Baseline", "right"),
+        ("Ratio", "right"),
+        ("Unit", "left"),
+        ("Note", "left"),
+    ):
+        out.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for f in figures:
+        out.add_row(
+            f.stage,
+            f.what,
+            f"{f.ours:,.1f}",
+            "" if f.baseline is None else f"{f.baseline:,.1f}",
+            "" if f.ratio is None else f"{f.ratio:.2f}x",
+            f.unit,
+            f.note,
+        )
+    return out
+
+
+def save(figures: list[Figure], orders: int) -> Path:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    result = {
+        "at": datetime.now(UTC).isoformat(),
+        "commit": commit,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "sizes": {"orders": orders},
+        "figures": [asdict(f) | {"ratio": f.ratio} for f in figures],
+    }
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    parser.add_argument("--orders", type=int, help="orders per stage (default 1000; 100 quick)")
+    parser.add_argument("--stage", action="append", choices=["commands", "pipeline"])
+    args = parser.parse_args()
+    orders = args.orders or (100 if args.quick else 1000)
+    figures = run(orders, args.stage or ["commands", "pipeline"])
+    console = Console(width=160)
+    console.print(table(figures))
+    console.print(f"saved {save(figures, orders)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Pipeline stage: stored events -> relay -> broker -> projection, each beside its bare
+kafka-python baseline (same bytes, same acks; a plain read of the same topic)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+from kafka import KafkaConsumer, TopicPartition
+
+from bench.measure import Figure, timed
+from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.schemas.reference import ReferenceData
+from changeorders.services.commands.bootstrap import CommandsService, build
+from changeorders.services.kafka_feed import (
+    DeadLetters,
+    KafkaFeed,
+    dead_letter_topic,
+    ensure_topics,
+    new_consumer,
+    new_producer,
+)
+from changeorders.services.projections.projection import ChangeOrderViews
+from changeorders.services.projections.views import views_recorder
+from changeorders.services.publishing import Publisher, is_published
+from changeorders.services.settings import Settings
+
+PARTITIONS = 3
+FAST_GROUP = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500}
+
+
+def place_orders(service: CommandsService, orders: int) -> None:
+    app = service.application
+    keep = Options(1, "alice", PrimaryChoice.KEEP)
+    customers = app.msp("northwind").customers[:4]
+    for n in range(orders):
+        order_id = app.create_order("northwind", "alice", customers[n % len(customers)])
+        app.select_options("northwind", "alice", order_id, keep)
+        app.review("northwind", "alice", order_id)
+        app.confirm("northwind", "alice", order_id, True, True)
+        app.submit("northwind", "alice", order_id)
+        app.process_order(order_id)
+
+
+def stored_payloads(service: CommandsService) -> list[tuple[bytes, bytes]]:
+    app = service.application
+    publisher = Publisher(app)
+    payloads = []
+    for n in app.recorder.select_notifications(start=None, limit=10_000_000):
+        event = app.mapper.to_domain_event(n)
+        if is_published(event):
+            envelope = publisher.envelope(event, n.id)
+            key = (envelope.customer or str(envelope.aggregate_id)).encode()
+            payloads.append((key, envelope.model_dump_json().encode()))
+    return payloads
+
+
+def bare_produce(bootstrap: str, topic: str, payloads: list[tuple[bytes, bytes]]) -> float:
+    producer = new_producer(bootstrap)
+    with timed() as clock:
+        sends = [producer.send(topic, key=k, value=v) for k, v in payloads]
+        producer.flush()
+        for send in sends:
+            send.get()
+    producer.close()
+    return clock.seconds
+
+
+def bare_consume(bootstrap: str, topic: str, count: int) -> float:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    seen = 0
+    with timed() as clock:
+        while seen < count:
+            seen += sum(len(b) for b in consumer.poll(timeout_ms=500).values())
+    consumer.close()
+    return clock.seconds
+
+
+def project(settings: Settings, topic: str, count: int) -> float:
+    """Views from the topic in a fresh group, in events/s. Only polls that bring records
+    are timed (fetch + views + commit), so the group join's empty polls are not counted."""
+    views = ChangeOrderViews(views_recorder(_views_datastore(settings)))
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    feed = KafkaFeed(
+        new_consumer(settings.kafka_bootstrap, topic, group, **FAST_GROUP),
+        DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
+        group,
+        threading.Event(),
+    )
+    handled, busy = 0, 0.0
+    while handled < count:
+        with timed() as clock:
+            done = feed.pump(views.process_event)
+        if done:
+            handled, busy = handled + done, busy + clock.seconds
+    return handled / busy
+
+
+def _views_datastore(settings: Settings) -> object:
+    from changeorders.services.database import datastore
+
+    return datastore(settings, "bench-views")
+
+
+def measure(settings: Settings, data: ReferenceData, orders: int) -> list[Figure]:
+    service = build(settings)
+    service.application.load_reference_data(data)
+    place_orders(service, orders)
+    payloads = stored_payloads(service)
+    count = len(payloads)
+    topic, bare_topic = (f"bench-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    ensure_topics(
+        settings.kafka_bootstrap, [topic, bare_topic, dead_letter_topic(topic)], PARTITIONS, 1
+    )
+    relay = service.relay_to(topic)
+    with timed() as clock:
+        relay.drain()
+    relay_seconds = clock.seconds
+    bare_seconds = bare_produce(settings.kafka_bootstrap, bare_topic, payloads)
+    read_seconds = bare_consume(settings.kafka_bootstrap, bare_topic, count)
+    projected = project(settings, topic, count)
+    service.close()
+    relayed = count / relay_seconds
+    return [
+        Figure(
+            "relay",
+            "stored events -> broker",
+            relayed,
+            count / bare_seconds,
+            "events/s",
+            "baseline: bare idempotent producer, same bytes, acks=all",
+        ),
+        Figure(
+            "projections",
+            "broker -> views (1 consumer)",
+            projected,
+            count / read_seconds,
+            "events/s",
+            "baseline: bare read of the same topic",
+        ),
+        Figure(
+            "pipeline",
+            "relay then projection, end to end",
+            1 / (1 / relayed + 1 / projected),
+            None,
+            "events/s",
+            f"{count} events from {orders} orders",
+        ),
+    ]
