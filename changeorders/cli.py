@@ -321,7 +321,12 @@ def dlq_list() -> None:
 def dlq_replay() -> None:
     """Send parked records back to their topic once their cause is fixed."""
     settings = Settings.from_env()
-    sent = replay(settings.kafka_bootstrap, dead_letter_topic(settings.events_topic))
+    sent = replay(
+        settings.kafka_bootstrap,
+        dead_letter_topic(settings.events_topic),
+        settings.group("dlq-replay"),
+        **settings.consumer_config(),
+    )
     console.print(f"[green]✓[/] replayed {sent} parked records")
 
 

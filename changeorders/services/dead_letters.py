@@ -10,8 +10,6 @@ from kafka import KafkaConsumer, TopicPartition
 
 from changeorders.services.kafka_feed import new_consumer, new_producer
 
-REPLAY_GROUP = "changeorders-dlq-replay"
-
 
 @dataclass(frozen=True)
 class ParkedRecord:
@@ -72,12 +70,14 @@ def _caught_up(consumer: KafkaConsumer) -> bool:
     return all(consumer.position(p) >= ends[p] for p in assigned)
 
 
-def replay(bootstrap: str, dlq_topic: str, timeout: float = 60.0, **consumer_config: Any) -> int:
+def replay(
+    bootstrap: str, dlq_topic: str, group: str, timeout: float = 60.0, **consumer_config: Any
+) -> int:
     """Send parked records back to their source topic, once: the replay group commits.
 
     Runs until the group has read the dead-letter topic to its end (or ``timeout``).
     """
-    consumer = new_consumer(bootstrap, dlq_topic, REPLAY_GROUP, **consumer_config)
+    consumer = new_consumer(bootstrap, dlq_topic, group, **consumer_config)
     producer = new_producer(bootstrap)
     sent = 0
     deadline = time.monotonic() + timeout

@@ -31,6 +31,10 @@ class Settings:
     ``CHANGEORDERS_KAFKA_BOOTSTRAP``     Kafka bootstrap servers (default 127.0.0.1:9092)
     ``CHANGEORDERS_EVENTS_TOPIC``        the topic events are published to
     ``CHANGEORDERS_TOPIC_PARTITIONS`` / ``_TOPIC_REPLICATION``  used when creating topics
+    ``CHANGEORDERS_GROUP_PREFIX``        consumer groups are ``<prefix>-views``, ``-processor``,
+                                      ``-dlq-replay`` (default ``changeorders``)
+    ``CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS`` / ``_HEARTBEAT_MS``  consumer-group liveness
+                                      (defaults 10000 / 3000: how fast a dead member is noticed)
     """
 
     event_store: Literal["sqlite", "postgres"] = "sqlite"
@@ -48,6 +52,9 @@ class Settings:
     events_topic: str = "changeorders.events"
     topic_partitions: int = 6
     topic_replication: int = 1
+    group_prefix: str = "changeorders"
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_ms: int = 3_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,9 +90,22 @@ class Settings:
                 events_topic=get("EVENTS_TOPIC", "changeorders.events"),
                 topic_partitions=int(get("TOPIC_PARTITIONS", "6")),
                 topic_replication=int(get("TOPIC_REPLICATION", "1")),
+                group_prefix=get("GROUP_PREFIX", "changeorders"),
+                kafka_session_timeout_ms=int(get("KAFKA_SESSION_TIMEOUT_MS", "10000")),
+                kafka_heartbeat_ms=int(get("KAFKA_HEARTBEAT_MS", "3000")),
             )
         except ValueError as exc:
             raise SettingsError(f"a numeric CHANGEORDERS_ setting is not a number: {exc}") from exc
+
+    def group(self, role: str) -> str:
+        """The consumer group of one role: ``views``, ``processor`` or ``dlq-replay``."""
+        return f"{self.group_prefix}-{role}"
+
+    def consumer_config(self) -> dict[str, int]:
+        return {
+            "session_timeout_ms": self.kafka_session_timeout_ms,
+            "heartbeat_interval_ms": self.kafka_heartbeat_ms,
+        }
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The settings in the form the ``eventsourcing`` library reads."""

@@ -45,6 +45,7 @@ def distributed(
         kafka_bootstrap=broker.bootstrap,
         events_topic=topic,
         topic_partitions=3,
+        group_prefix=topic,
     )
     commands = build(settings)
     commands.application.load_reference_data(sample_data)
@@ -124,7 +125,7 @@ def test_orders_reach_the_views_through_the_broker(
         what="the poison parked by the views group and the processor group",
     )
     parked = list_parked(broker.bootstrap, dead_letter_topic(topic))
-    assert {p.group for p in parked} == {"changeorders-views", "changeorders-processor"}
+    assert {p.group for p in parked} == {f"{topic}-views", f"{topic}-processor"}
     assert all(p.value == b"\x00 not an event" for p in parked)
     assert all(p.error_class == "UnreadableEvent" for p in parked)
     assert all(p.source_topic == topic for p in parked)

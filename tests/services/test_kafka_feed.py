@@ -99,7 +99,7 @@ def test_replay_sends_parked_records_back_once(broker: Broker, topic: str) -> No
     feed = feed_for(broker, topic, f"g-{uuid.uuid4().hex[:8]}")
     pump_until(feed, lambda e, t: None, 1)
     dlq = dead_letter_topic(topic)
-    assert replay(broker.bootstrap, dlq, **FAST_GROUP) == 1
-    assert replay(broker.bootstrap, dlq, **FAST_GROUP) == 0
+    assert replay(broker.bootstrap, dlq, f"replay-{topic}", **FAST_GROUP) == 1
+    assert replay(broker.bootstrap, dlq, f"replay-{topic}", **FAST_GROUP) == 0
     pump_until(feed, lambda e, t: None, 1)  # the replayed record comes back to the feed...
     assert len(list_parked(broker.bootstrap, dlq)) == 2  # ...and, still broken, is parked again

@@ -34,7 +34,6 @@ from changeorders.services.kafka_feed import (
 from changeorders.services.projections.local import LocalViews
 from changeorders.services.settings import Settings
 
-PROCESSOR_GROUP = "changeorders-processor"
 Runner = Callable[[], None]
 
 
@@ -73,7 +72,7 @@ class CommandsService:
     def kafka_processing(self, stop: threading.Event, **consumer_config: Any) -> Runner:
         """The order processor as a member of its Kafka consumer group."""
         settings = self.settings
-        topic = settings.events_topic
+        topic, group = settings.events_topic, settings.group("processor")
         ensure_topics(
             settings.kafka_bootstrap,
             [topic, dead_letter_topic(topic)],
@@ -81,9 +80,14 @@ class CommandsService:
             settings.topic_replication,
         )
         feed = KafkaFeed(
-            new_consumer(settings.kafka_bootstrap, topic, PROCESSOR_GROUP, **consumer_config),
+            new_consumer(
+                settings.kafka_bootstrap,
+                topic,
+                group,
+                **(settings.consumer_config() | consumer_config),
+            ),
             DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
-            PROCESSOR_GROUP,
+            group,
             stop,
         )
         datastore = self.application.recorder.datastore  # type: ignore[attr-defined]

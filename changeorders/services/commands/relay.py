@@ -35,10 +35,13 @@ def relay_tracking(datastore: Any) -> TrackingRecorder:
 
 
 def record_headers(event: PublishedEvent) -> list[tuple[str, bytes]]:
-    headers = [("event_id", str(event.event_id).encode()), ("event_type", event.type.encode())]
-    if event.correlation_id:
-        headers.append(("correlation_id", event.correlation_id.encode()))
-    return headers
+    """Event id, type and correlation id (the aggregate's id when no request set one)."""
+    correlation = event.correlation_id or str(event.aggregate_id)
+    return [
+        ("event_id", str(event.event_id).encode()),
+        ("event_type", event.type.encode()),
+        ("correlation_id", correlation.encode()),
+    ]
 
 
 class OutboxRelay:

@@ -20,8 +20,6 @@ from changeorders.services.projections.queries import ViewQueries
 from changeorders.services.projections.views import views_recorder
 from changeorders.services.settings import Settings
 
-VIEWS_GROUP = "changeorders-views"
-
 
 @dataclass
 class ProjectionsService:
@@ -37,10 +35,9 @@ class ProjectionsService:
 def build(
     settings: Settings,
     stop: threading.Event,
-    group: str = VIEWS_GROUP,
     **consumer_config: Any,
 ) -> ProjectionsService:
-    topic = settings.events_topic
+    topic, group = settings.events_topic, settings.group("views")
     ensure_topics(
         settings.kafka_bootstrap,
         [topic, dead_letter_topic(topic)],
@@ -49,7 +46,9 @@ def build(
     )
     views = views_recorder(datastore(settings, "views"))
     feed = KafkaFeed(
-        new_consumer(settings.kafka_bootstrap, topic, group, **consumer_config),
+        new_consumer(
+            settings.kafka_bootstrap, topic, group, **(settings.consumer_config() | consumer_config)
+        ),
         DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
         group,
         stop,

@@ -50,7 +50,9 @@ def test_every_event_is_published_in_store_order_per_customer(
     for record in records:
         event = parse_published(record.value)
         assert record.key == (event.customer or str(event.aggregate_id)).encode()
-        assert dict(record.headers)["event_id"] == str(event.event_id).encode()
+        headers = dict(record.headers)
+        assert headers["event_id"] == str(event.event_id).encode()
+        assert headers["correlation_id"] == str(event.aggregate_id).encode()
         by_key[record.key].append(event.position)
     assert all(positions == sorted(positions) for positions in by_key.values())
     acme = [parse_published(r.value).type for r in records if r.key == b"acme-dental"]

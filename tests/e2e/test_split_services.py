@@ -1,0 +1,75 @@
+"""The split deployment as processes: relay, processor and projections on PostgreSQL and a
+real broker, each stopped cleanly by SIGTERM; an order placed by the CLI reaches the views."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.kafka import Broker
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+CLI = [sys.executable, "-m", "changeorders"]
+NW = ["--msp", "northwind", "--as", "alice"]
+
+
+def attempt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    result = attempt(env, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_split_services_apply_and_project_an_order(
+    broker: Broker, topic: str, postgres_schema: str, tmp_path: Path
+) -> None:
+    env = os.environ | {
+        "CHANGEORDERS_EVENT_STORE": "postgres",
+        "CHANGEORDERS_POSTGRES_SCHEMA": postgres_schema,
+        "CHANGEORDERS_DELIVERY": "kafka",
+        "CHANGEORDERS_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "CHANGEORDERS_EVENTS_TOPIC": topic,
+        "CHANGEORDERS_TOPIC_PARTITIONS": "2",
+        "CHANGEORDERS_GROUP_PREFIX": topic,
+        "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",  # groups settle in seconds, not tens
+        "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
+    }
+    run(env, "load")
+    services = [
+        subprocess.Popen(
+            [*CLI, name],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / f"{name}.log").open("w"),
+        )
+        for name in ("relay", "process", "project")
+    ]
+    try:
+        order_id = run(env, "order", "create", *NW, "acme-dental").strip()
+        run(env, "order", "options", *NW, order_id, "--lead", "alice", "--seats", "3")
+        run(env, "order", "review", *NW, order_id)
+        run(env, "order", "confirm", *NW, order_id, "--accept-msa", "--confirm-authority")
+        run(env, "order", "submit", *NW, order_id)
+        deadline = time.monotonic() + 90
+        while "43" not in attempt(env, "customer", "--msp", "northwind", "acme-dental").stdout:
+            assert time.monotonic() < deadline, "the order never reached the customer view"
+            time.sleep(0.5)
+        assert "Applied" in run(env, "order", "show", "--msp", "northwind", order_id)
+    finally:
+        for service in services:
+            service.send_signal(signal.SIGTERM)
+        codes = [service.wait(timeout=30) for service in services]
+    assert codes == [0, 0, 0], [
+        (tmp_path / f"{n}.log").read_text()[-2000:] for n in ("relay", "process", "project")
+    ]
