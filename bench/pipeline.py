@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -12,12 +13,11 @@ from bench.measure import Figure, timed
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
 from changeorders.services.commands.bootstrap import CommandsService, build
+from changeorders.services.database import datastore
 from changeorders.services.kafka_feed import (
-    DeadLetters,
-    KafkaFeed,
     dead_letter_topic,
     ensure_topics,
-    new_consumer,
+    feed_from_settings,
     new_producer,
 )
 from changeorders.services.projections.projection import ChangeOrderViews
@@ -82,14 +82,9 @@ def bare_consume(bootstrap: str, topic: str, count: int) -> float:
 def project(settings: Settings, topic: str, count: int) -> float:
     """Views from the topic in a fresh group, in events/s. Only polls that bring records
     are timed (fetch + views + commit), so the group join's empty polls are not counted."""
-    views = ChangeOrderViews(views_recorder(_views_datastore(settings)))
-    group = f"bench-{uuid.uuid4().hex[:8]}"
-    feed = KafkaFeed(
-        new_consumer(settings.kafka_bootstrap, topic, group, **FAST_GROUP),
-        DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
-        group,
-        threading.Event(),
-    )
+    views = ChangeOrderViews(views_recorder(datastore(settings, "bench-views")))
+    fresh = replace(settings, events_topic=topic, group_prefix=f"bench-{uuid.uuid4().hex[:8]}")
+    feed = feed_from_settings(fresh, "views", threading.Event(), **FAST_GROUP)
     handled, busy = 0, 0.0
     while handled < count:
         with timed() as clock:
@@ -97,12 +92,6 @@ def project(settings: Settings, topic: str, count: int) -> float:
         if done:
             handled, busy = handled + done, busy + clock.seconds
     return handled / busy
-
-
-def _views_datastore(settings: Settings) -> object:
-    from changeorders.services.database import datastore
-
-    return datastore(settings, "bench-views")
 
 
 def measure(settings: Settings, data: ReferenceData, orders: int) -> list[Figure]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg import sql
 
@@ -35,3 +37,14 @@ def datastore(settings: Settings, purpose: str) -> Any:
         ensure_postgres_schema(settings)
     env = Environment(purpose, settings.eventsourcing_env())
     return InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
+
+
+def tracking_recorder(datastore: Any, postgres_table: str) -> TrackingRecorder:
+    """A consumer's position store in the given datastore (SQLite keeps one shared table)."""
+    recorder: TrackingRecorder
+    if isinstance(datastore, PostgresDatastore):
+        recorder = PostgresTrackingRecorder(datastore, tracking_table_name=postgres_table)
+    else:
+        recorder = SQLiteTrackingRecorder(datastore)
+    recorder.create_table()
+    return recorder

@@ -24,6 +24,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_published
 from changeorders.services.feed import Poison
+from changeorders.services.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -164,3 +165,24 @@ class KafkaFeed:
                 )
                 if self._stop.wait(wait):
                     raise
+
+
+def feed_from_settings(
+    settings: Settings, role: str, stop: threading.Event, **consumer_config: Any
+) -> KafkaFeed:
+    """The events topic's feed for one consumer group; creates the topics when missing."""
+    topic, group = settings.events_topic, settings.group(role)
+    ensure_topics(
+        settings.kafka_bootstrap,
+        [topic, dead_letter_topic(topic)],
+        settings.topic_partitions,
+        settings.topic_replication,
+    )
+    return KafkaFeed(
+        new_consumer(
+            settings.kafka_bootstrap, topic, group, **(settings.consumer_config() | consumer_config)
+        ),
+        DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
+        group,
+        stop,
+    )

@@ -23,14 +23,7 @@ from changeorders.services.commands.relay import (
     relay_tracking,
 )
 from changeorders.services.database import ensure_postgres_schema
-from changeorders.services.kafka_feed import (
-    DeadLetters,
-    KafkaFeed,
-    dead_letter_topic,
-    ensure_topics,
-    new_consumer,
-    new_producer,
-)
+from changeorders.services.kafka_feed import ensure_topics, feed_from_settings, new_producer
 from changeorders.services.projections.local import LocalViews
 from changeorders.services.settings import Settings
 
@@ -71,25 +64,7 @@ class CommandsService:
 
     def kafka_processing(self, stop: threading.Event, **consumer_config: Any) -> Runner:
         """The order processor as a member of its Kafka consumer group."""
-        settings = self.settings
-        topic, group = settings.events_topic, settings.group("processor")
-        ensure_topics(
-            settings.kafka_bootstrap,
-            [topic, dead_letter_topic(topic)],
-            settings.topic_partitions,
-            settings.topic_replication,
-        )
-        feed = KafkaFeed(
-            new_consumer(
-                settings.kafka_bootstrap,
-                topic,
-                group,
-                **(settings.consumer_config() | consumer_config),
-            ),
-            DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
-            group,
-            stop,
-        )
+        feed = feed_from_settings(self.settings, "processor", stop, **consumer_config)
         datastore = self.application.recorder.datastore  # type: ignore[attr-defined]
         processor = OrderProcessor(self.application, processor_tracking(datastore))
         return lambda: feed.run_until_stopped(processor.handle_published)

@@ -11,13 +11,12 @@ import threading
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import get_topic
 
 from changeorders.domain.order import ChangeOrder
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.commands.application import ChangeOrdersApplication
+from changeorders.services.database import tracking_recorder
 from changeorders.services.feed import LocalFeed
 
 
@@ -42,13 +41,7 @@ class OrderProcessor:
 
 
 def processor_tracking(datastore: Any) -> TrackingRecorder:
-    recorder: TrackingRecorder
-    if isinstance(datastore, PostgresDatastore):
-        recorder = PostgresTrackingRecorder(datastore, tracking_table_name="processor_tracking")
-    else:
-        recorder = SQLiteTrackingRecorder(datastore)
-    recorder.create_table()
-    return recorder
+    return tracking_recorder(datastore, "processor_tracking")
 
 
 class LocalOrderProcessing:

@@ -14,24 +14,17 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 from kafka import KafkaProducer
 
 from changeorders.schemas.events import PublishedEvent
+from changeorders.services.database import tracking_recorder
 from changeorders.services.publishing import Publisher, is_published
 
 BATCH_SIZE = 500
 
 
 def relay_tracking(datastore: Any) -> TrackingRecorder:
-    recorder: TrackingRecorder
-    if isinstance(datastore, PostgresDatastore):
-        recorder = PostgresTrackingRecorder(datastore, tracking_table_name="relay_tracking")
-    else:
-        recorder = SQLiteTrackingRecorder(datastore)
-    recorder.create_table()
-    return recorder
+    return tracking_recorder(datastore, "relay_tracking")
 
 
 def record_headers(event: PublishedEvent) -> list[tuple[str, bytes]]:

@@ -7,14 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from changeorders.services.database import datastore
-from changeorders.services.kafka_feed import (
-    DeadLetters,
-    KafkaFeed,
-    dead_letter_topic,
-    ensure_topics,
-    new_consumer,
-    new_producer,
-)
+from changeorders.services.kafka_feed import KafkaFeed, feed_from_settings
 from changeorders.services.projections.projection import ChangeOrderViews
 from changeorders.services.projections.queries import ViewQueries
 from changeorders.services.projections.views import views_recorder
@@ -32,25 +25,7 @@ class ProjectionsService:
         self.feed.run_until_stopped(self.projection.process_event)
 
 
-def build(
-    settings: Settings,
-    stop: threading.Event,
-    **consumer_config: Any,
-) -> ProjectionsService:
-    topic, group = settings.events_topic, settings.group("views")
-    ensure_topics(
-        settings.kafka_bootstrap,
-        [topic, dead_letter_topic(topic)],
-        settings.topic_partitions,
-        settings.topic_replication,
-    )
+def build(settings: Settings, stop: threading.Event, **consumer_config: Any) -> ProjectionsService:
     views = views_recorder(datastore(settings, "views"))
-    feed = KafkaFeed(
-        new_consumer(
-            settings.kafka_bootstrap, topic, group, **(settings.consumer_config() | consumer_config)
-        ),
-        DeadLetters(new_producer(settings.kafka_bootstrap), dead_letter_topic(topic)),
-        group,
-        stop,
-    )
+    feed = feed_from_settings(settings, "views", stop, **consumer_config)
     return ProjectionsService(ChangeOrderViews(views), feed, ViewQueries(views))
