@@ -23,7 +23,7 @@ from changeorders.domain import ids
 from changeorders.domain.account import CustomerAccount
 from changeorders.domain.agreement import Agreement, MspAgreement, agreement_terms
 from changeorders.domain.catalogue import Catalogue, PriceList
-from changeorders.domain.errors import CustomerNotFound, OrderNotFound
+from changeorders.domain.errors import CustomerNotFound, OrderAlreadyApplied, OrderNotFound
 from changeorders.domain.msp import ApiToken, Msp
 from changeorders.domain.options import Options
 from changeorders.domain.order import ChangeOrder, OrderStatus
@@ -238,11 +238,11 @@ class ChangeOrdersApplication(Application[UUID]):
             if order is None or order.status is not OrderStatus.SUBMITTED:
                 return None
             account = self.customer(order.msp_key, order.customer_key)
-            process(order, account, self._context(self.msp(order.msp_key), account))
             try:
+                process(order, account, self._context(self.msp(order.msp_key), account))
                 self.save(order, account)
-            except IntegrityError:
-                continue
+            except (IntegrityError, OrderAlreadyApplied):
+                continue  # another processor got there between our reads: read again
             return order
         raise ConcurrentModification(f"order {order_id}: gave up after repeated conflicts")
 
