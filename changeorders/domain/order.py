@@ -133,10 +133,6 @@ class ChangeOrder(Aggregate):
     def quote(self) -> Quote | None:
         return Quote.from_dict(self.quote_data) if self.quote_data else None
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
     # --- rules of the life cycle -------------------------------------------------------------
 
     def _require_open(self) -> None:

@@ -44,6 +44,7 @@ class CustomerDetails(CustomerSummary):
     version: int
     attachments: list[dict[str, Any]]
     orders: list[OrderSummary]
+    licence_history: list[dict[str, Any]]
 
 
 class QuoteLineView(View):

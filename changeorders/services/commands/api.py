@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, FastAPI, Header, Request, Response
@@ -332,7 +332,3 @@ def create_api(
         return idempotent(request, msp, idempotency_key, acting, body, action)  # type: ignore[return-value]
 
     return api
-
-
-def openapi_document(api: FastAPI) -> dict[str, Any]:
-    return api.openapi()

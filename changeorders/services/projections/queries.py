@@ -71,6 +71,7 @@ class ViewQueries:
             "implementation_lead": lead,
             "version": int(version),
             "orders": self.orders(msp, open_only=False, customer=customer),
+            "licence_history": self.licence_history(customer),
         }
 
     def orders(
@@ -113,11 +114,3 @@ class ViewQueries:
             {"order_id": o, "product": p, "seats_before": int(b), "seats_after": int(a)}
             for o, p, b, a in rows
         ]
-
-    def history(self, order_id: UUID) -> list[dict[str, Any]]:
-        rows = self._views.query(
-            "SELECT version, type, at, actor FROM {s}order_history WHERE order_id = ? "
-            "ORDER BY version",
-            str(order_id),
-        )
-        return [{"version": v, "type": t, "at": at, "by": actor} for v, t, at, actor in rows]

@@ -55,8 +55,13 @@ def test_views_show_an_applied_order(service: CommandsService) -> None:
     ]
     totals = q.licence_totals("northwind")
     assert totals["SEG-ESS"] == 45 + 8  # acme-dental and sunrise-bakery
-    history = q.history(acme["orders"][0].order_id)
-    assert [h["type"] for h in history] == [
+    assert acme["licence_history"] == q.licence_history("acme-dental")
+    views = views_recorder(service.application.recorder.datastore)  # type: ignore[attr-defined]
+    history = views.query(
+        "SELECT type FROM {s}order_history WHERE order_id = ? ORDER BY version",
+        str(acme["orders"][0].order_id),
+    )
+    assert [t for (t,) in history] == [
         "Drafted",
         "OptionsSelected",
         "Reviewed",
