@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -36,7 +37,7 @@ class CustomerAccount(Aggregate):
         self.add_ons = list(add_ons)
         self.seats = seats
         self.implementation_lead = implementation_lead
-        self.attachments: list[dict[str, object]] = []
+        self.attachments: list[dict[str, Any]] = []
         self.applied_orders: list[str] = []
 
     def apply_order(self, order_id: str, options: Options, ctx: OrderContext) -> AccountState:
@@ -57,6 +58,48 @@ class CustomerAccount(Aggregate):
             implementation_lead=after.implementation_lead,
         )
         return self.state
+
+    def store_attachment(
+        self,
+        attachment_id: str,
+        order_id: str,
+        name: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+    ) -> bool:
+        """Record an attachment (its bytes are stored beside the events); False if known."""
+        known = next((a for a in self.attachments if a["attachment_id"] == attachment_id), None)
+        if known is not None:
+            if known["sha256"] != sha256:
+                raise errors.AttachmentChanged(
+                    f"attachment {name} of order {order_id} would change: "
+                    f"stored {known['sha256']}, new {sha256}"
+                )
+            return False
+        self._attachment_stored(attachment_id, order_id, name, media_type, size, sha256)
+        return True
+
+    @event("AttachmentStored")
+    def _attachment_stored(
+        self,
+        attachment_id: str,
+        order_id: str,
+        name: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+    ) -> None:
+        self.attachments.append(
+            {
+                "attachment_id": attachment_id,
+                "order_id": order_id,
+                "name": name,
+                "media_type": media_type,
+                "size": size,
+                "sha256": sha256,
+            }
+        )
 
     @event("OrderApplied")
     def _order_applied(

@@ -133,6 +133,14 @@ class OutcomeAlreadyRecorded(Conflict):
     rule = "order-outcome-already-recorded"
 
 
+class AttachmentChanged(Conflict):
+    rule = "attachment-is-immutable"
+
+
+class NotApplied(Conflict):
+    rule = "order-not-applied"
+
+
 # --- reference data and users --------------------------------------------------------------
 
 

@@ -53,6 +53,8 @@ class ChangeOrder(Aggregate):
         self.submitted_by: str | None = None
         self.applied_quote: dict[str, Any] | None = None
         self.rejection: dict[str, str] | None = None
+        self.addendum: dict[str, str] | None = None
+        self.notifications: dict[str, dict[str, str]] = {}
 
     # --- commands --------------------------------------------------------------------------
 
@@ -119,6 +121,25 @@ class ChangeOrder(Aggregate):
         self.require_outcome_pending()
         self._rejected(rule, reason)
 
+    def record_addendum(self, attachment_id: str, sha256: str) -> None:
+        """The addendum PDF of an applied order is stored on the customer."""
+        self._require_applied()
+        if self.addendum is None:
+            self._addendum_issued(attachment_id, sha256)
+
+    def record_notification(self, role: str, recipient: str, message_id: str) -> None:
+        """One of the two emails went out (``role``: ``submitter`` or ``lead``)."""
+        self._require_applied()
+        if self.notifications.get(role, {}).get("state") != "sent":
+            self._notification_sent(role, recipient, message_id)
+
+    def record_notification_failure(self, role: str, recipient: str, reason: str) -> None:
+        """An email could not be sent yet; it is retried. Recorded once per reason."""
+        self._require_applied()
+        current = self.notifications.get(role, {})
+        if current.get("state") != "sent" and current.get("reason") != reason:
+            self._notification_failed(role, recipient, reason)
+
     def cancel(self, cancelled_by: str, reason: str) -> None:
         self._require_open()
         self._cancelled(cancelled_by, reason)
@@ -140,6 +161,10 @@ class ChangeOrder(Aggregate):
             raise errors.OrderCancelled(f"order {self.id} is cancelled")
         if self.status not in OPEN_STATUSES:
             raise errors.OrderImmutable(f"order {self.id} is submitted and can no longer change")
+
+    def _require_applied(self) -> None:
+        if self.status is not OrderStatus.APPLIED:
+            raise errors.NotApplied(f"order {self.id} is {self.status.value}, not applied")
 
     def require_outcome_pending(self) -> None:
         if self.status is not OrderStatus.SUBMITTED:
@@ -216,6 +241,22 @@ class ChangeOrder(Aggregate):
     def _rejected(self, rule: str, reason: str) -> None:
         self.rejection = {"rule": rule, "reason": reason}
         self.status = OrderStatus.REJECTED
+
+    @event("AddendumIssued")
+    def _addendum_issued(self, attachment_id: str, sha256: str) -> None:
+        self.addendum = {"attachment_id": attachment_id, "sha256": sha256}
+
+    @event("NotificationSent")
+    def _notification_sent(self, role: str, recipient: str, message_id: str) -> None:
+        self.notifications[role] = {
+            "state": "sent",
+            "recipient": recipient,
+            "message_id": message_id,
+        }
+
+    @event("NotificationFailed")
+    def _notification_failed(self, role: str, recipient: str, reason: str) -> None:
+        self.notifications[role] = {"state": "failed", "recipient": recipient, "reason": reason}
 
     @event("Cancelled")
     def _cancelled(self, cancelled_by: str, reason: str) -> None:

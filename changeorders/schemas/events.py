@@ -111,6 +111,32 @@ class OrderRejected(Payload):
     reason: str
 
 
+class AttachmentStored(Payload):
+    attachment_id: str
+    order_id: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+
+class AddendumIssued(Payload):
+    attachment_id: str
+    sha256: str
+
+
+class NotificationSent(Payload):
+    role: str
+    recipient: str
+    message_id: str
+
+
+class NotificationFailed(Payload):
+    role: str
+    recipient: str
+    reason: str
+
+
 class OrderCancelled(Payload):
     cancelled_by: str
     reason: str
@@ -126,6 +152,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "Msp.CustomerAdded": CustomerAdded,
     "CustomerAccount.Opened": AccountOpened,
     "CustomerAccount.OrderApplied": OrderAppliedToAccount,
+    "CustomerAccount.AttachmentStored": AttachmentStored,
     "ChangeOrder.Drafted": OrderDrafted,
     "ChangeOrder.OptionsSelected": OptionsSelected,
     "ChangeOrder.Reviewed": OrderReviewed,
@@ -134,6 +161,9 @@ PAYLOADS: dict[str, type[Payload]] = {
     "ChangeOrder.Applied": OrderApplied,
     "ChangeOrder.Rejected": OrderRejected,
     "ChangeOrder.Cancelled": OrderCancelled,
+    "ChangeOrder.AddendumIssued": AddendumIssued,
+    "ChangeOrder.NotificationSent": NotificationSent,
+    "ChangeOrder.NotificationFailed": NotificationFailed,
 }
 
 #: The current schema version of each event type's payload (1 unless listed).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -48,3 +49,42 @@ def tracking_recorder(datastore: Any, postgres_table: str) -> TrackingRecorder:
         recorder = SQLiteTrackingRecorder(datastore)
     recorder.create_table()
     return recorder
+
+
+class SqlTables:
+    """Plain tables beside the events, with SQL written once for SQLite and PostgreSQL.
+
+    Statements use ``?`` placeholders and put ``{s}`` before table names; :meth:`sql`
+    adapts them (``%s`` and the schema on PostgreSQL). Rows come back as tuples on both.
+    """
+
+    def __init__(self, datastore: Any, tables: Sequence[str] = ()) -> None:
+        self.datastore = datastore
+        postgres = isinstance(datastore, PostgresDatastore)
+        self._placeholder = "%s" if postgres else "?"
+        self._prefix = '"' + datastore.schema.replace('"', '""') + '".' if postgres else ""
+        if tables:
+            with datastore.transaction(commit=True) as cursor:
+                for statement in tables:
+                    cursor.execute(self.sql(statement))
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", self._placeholder).replace("{s}", self._prefix)
+
+    def execute(
+        self, cursor: Any, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement on ``cursor``; return the rows it gave, as tuples."""
+        cursor.execute(self.sql(statement), tuple(params))
+        if getattr(cursor, "sqlite_cursor", cursor).description is None:
+            return []
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in cursor.fetchall()]
+
+    def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            return self.execute(cursor, statement, params)
+
+    def run(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        """One statement in its own committed transaction."""
+        with self.datastore.transaction(commit=True) as cursor:
+            return self.execute(cursor, statement, params)

@@ -31,6 +31,11 @@ class Settings:
     ``CHANGEORDERS_KAFKA_BOOTSTRAP``     Kafka bootstrap servers (default 127.0.0.1:9092)
     ``CHANGEORDERS_EVENTS_TOPIC``        the topic events are published to
     ``CHANGEORDERS_TOPIC_PARTITIONS`` / ``_TOPIC_REPLICATION``  used when creating topics
+    ``CHANGEORDERS_SMTP_HOST``           SMTP server; unset: emails are written as .eml files
+    ``CHANGEORDERS_SMTP_PORT`` / ``_SMTP_TLS`` (none|starttls|ssl) / ``_SMTP_USER`` /
+    ``_SMTP_PASSWORD``                   the rest of the SMTP connection
+    ``CHANGEORDERS_MAIL_FROM``           sender address (default orders@changeorders.example)
+    ``CHANGEORDERS_OUTBOX_DIR``          where .eml files and addendum copies go (default outbox)
     ``CHANGEORDERS_GROUP_PREFIX``        consumer groups are ``<prefix>-views``, ``-processor``,
                                       ``-dlq-replay`` (default ``changeorders``)
     ``CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS`` / ``_HEARTBEAT_MS``  consumer-group liveness
@@ -52,6 +57,13 @@ class Settings:
     events_topic: str = "changeorders.events"
     topic_partitions: int = 6
     topic_replication: int = 1
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "orders@changeorders.example"
+    outbox_dir: Path = Path("outbox")
     group_prefix: str = "changeorders"
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_ms: int = 3_000
@@ -67,6 +79,11 @@ class Settings:
         if store not in ("sqlite", "postgres"):
             raise SettingsError(
                 f"CHANGEORDERS_EVENT_STORE must be 'sqlite' or 'postgres', not {store!r}"
+            )
+        tls = get("SMTP_TLS", "none")
+        if tls not in ("none", "starttls", "ssl"):
+            raise SettingsError(
+                f"CHANGEORDERS_SMTP_TLS must be 'none', 'starttls' or 'ssl', not {tls!r}"
             )
         delivery = get("DELIVERY", "local")
         if delivery not in ("local", "kafka"):
@@ -90,6 +107,13 @@ class Settings:
                 events_topic=get("EVENTS_TOPIC", "changeorders.events"),
                 topic_partitions=int(get("TOPIC_PARTITIONS", "6")),
                 topic_replication=int(get("TOPIC_REPLICATION", "1")),
+                smtp_host=env.get("CHANGEORDERS_SMTP_HOST") or None,
+                smtp_port=int(get("SMTP_PORT", "25")),
+                smtp_tls=tls,  # type: ignore[arg-type]
+                smtp_user=env.get("CHANGEORDERS_SMTP_USER") or None,
+                smtp_password=env.get("CHANGEORDERS_SMTP_PASSWORD") or None,
+                mail_from=get("MAIL_FROM", "orders@changeorders.example"),
+                outbox_dir=Path(get("OUTBOX_DIR", "outbox")),
                 group_prefix=get("GROUP_PREFIX", "changeorders"),
                 kafka_session_timeout_ms=int(get("KAFKA_SESSION_TIMEOUT_MS", "10000")),
                 kafka_heartbeat_ms=int(get("KAFKA_HEARTBEAT_MS", "3000")),

@@ -33,12 +33,14 @@ def test_every_stored_event_round_trips_through_the_published_schema(
         envelope = publisher.envelope(event, notification.id)
         assert parse_published(envelope.model_dump_json().encode()) == envelope
         published.append(envelope)
-    assert {e.type for e in published} == set(PAYLOADS) - {
+    never_in_this_run = {
         "Catalogue.Revised",
         "MspAgreement.Amended",
         "ChangeOrder.Rejected",
         "ChangeOrder.Cancelled",
+        "ChangeOrder.NotificationFailed",
     }
+    assert {e.type for e in published} == set(PAYLOADS) - never_in_this_run
     order_events = [e for e in published if e.type.startswith("ChangeOrder.")]
     assert {(e.msp, e.customer) for e in order_events} == {("northwind", "acme-dental")}
     assert [e.actor for e in order_events][:5] == ["alice"] * 5

@@ -16,6 +16,8 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from changeorders.services.database import SqlTables
+
 TABLES = (
     """CREATE TABLE IF NOT EXISTS {s}customer_view (
         customer TEXT PRIMARY KEY, msp TEXT NOT NULL, name TEXT NOT NULL,
@@ -52,14 +54,9 @@ OPEN_STATUSES = ("draft", "selected", "reviewed", "confirmed")
 
 
 class ViewsRecorder(TrackingRecorder):
-    """Runs view SQL in one transaction with a tracking record, on SQLite or PostgreSQL.
+    """The views' tables and their tracking table, in one datastore (see :class:`SqlTables`)."""
 
-    Statements are written once, with ``?`` placeholders and ``{s}`` before table names;
-    :meth:`sql` adapts them to the database (``%s``, and the PostgreSQL schema).
-    """
-
-    placeholder = "?"
-    prefix = ""
+    tables: SqlTables
 
     @contextmanager
     def tracked(self, tracking: Tracking) -> Iterator[Any]:
@@ -67,42 +64,22 @@ class ViewsRecorder(TrackingRecorder):
             self._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
             yield cursor
 
-    def sql(self, statement: str) -> str:
-        return statement.replace("?", self.placeholder).replace("{s}", self.prefix)
-
     def execute(
         self, cursor: Any, statement: str, params: Sequence[Any] = ()
     ) -> list[tuple[Any, ...]]:
-        """Run one statement; return the rows it gave, as tuples, on either database."""
-        cursor.execute(self.sql(statement), tuple(params))
-        if getattr(cursor, "sqlite_cursor", cursor).description is None:
-            return []
-        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in cursor.fetchall()]
+        return self.tables.execute(cursor, statement, params)
 
     def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-        with self.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-            return self.execute(cursor, statement, params)
+        return self.tables.query(statement, *params)
 
 
 class SQLiteViewsRecorder(SQLiteTrackingRecorder, ViewsRecorder):
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *map(self.sql, TABLES)]
+    pass
 
 
 class PostgresViewsRecorder(PostgresTrackingRecorder, ViewsRecorder):
-    """Views live in the datastore's schema, next to their tracking table."""
-
-    placeholder = "%s"
-
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, tracking_table_name="views_tracking", **kwargs)
-        self.prefix = '"' + datastore.schema.replace('"', '""') + '".'
-
-    def create_table(self) -> None:
-        super().create_table()
-        with self.datastore.transaction(commit=True) as cursor:
-            for statement in TABLES:
-                cursor.execute(self.sql(statement))
 
 
 def views_recorder(datastore: Any) -> ViewsRecorder:
@@ -112,4 +89,5 @@ def views_recorder(datastore: Any) -> ViewsRecorder:
     else:
         recorder = PostgresViewsRecorder(datastore)
     recorder.create_table()
+    recorder.tables = SqlTables(datastore, TABLES)
     return recorder

@@ -1,0 +1,160 @@
+"""The order addendum: what it says (read from the events) and how it is rendered to PDF.
+
+Rendering is reproducible: every date comes from the order's events, never the clock, and
+the font subsetting's timestamp is pinned to the order's time (``SOURCE_DATE_EPOCH``, read
+by fontTools), so the same order always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid5
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from weasyprint import HTML
+
+from changeorders.domain.errors import NotApplied
+from changeorders.domain.order import OrderStatus
+from changeorders.domain.pricing import Quote, QuoteLine
+from changeorders.services.commands.application import ChangeOrdersApplication
+
+ATTACHMENT_NAMESPACE = UUID("5e0c7e0a-3a57-4d4f-8f5b-2b8e7c1d9a40")
+MEDIA_TYPE = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Party:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Addendum:
+    """Everything the addendum and both emails say about one applied order."""
+
+    order_id: UUID
+    msp: Party
+    customer: Party
+    submitter: Person
+    lead: Person
+    submitted_at: datetime
+    confirmed_at: datetime
+    applied_at: datetime
+    quote: Quote
+    confirmation: dict[str, Any]
+
+    @property
+    def attachment_id(self) -> str:
+        return str(uuid5(ATTACHMENT_NAMESPACE, f"addendum:{self.order_id}"))
+
+    @property
+    def file_name(self) -> str:
+        return f"addendum-{self.customer.key}-{str(self.order_id)[:8]}.pdf"
+
+    @property
+    def changes(self) -> list[QuoteLine]:
+        return [line for line in self.quote.lines if line.change != "unchanged"]
+
+    @property
+    def previous(self) -> list[QuoteLine]:
+        return [line for line in self.quote.lines if line.seats_before]
+
+
+def read_addendum(app: ChangeOrdersApplication, order_id: UUID) -> Addendum:
+    """Gather the addendum's facts from the event store (an applied order's events)."""
+    order = app.find_order(order_id)
+    if order is None:
+        raise LookupError(f"order {order_id} is not in the event store")
+    times = {type(e).__name__: e.timestamp for e in app.order_history(order)}
+    msp = app.msp(order.msp_key)
+    account = app.customer(order.msp_key, order.customer_key)
+    options = order.options
+    if order.status is not OrderStatus.APPLIED or order.applied_quote is None:
+        raise NotApplied(f"order {order_id} is {order.status.value}: it has no addendum")
+    assert options is not None  # an applied order has its options,
+    assert order.submitted_by is not None  # its submitter
+    assert order.confirmation is not None  # and its confirmation
+
+    def person(user_id: str) -> Person:
+        user = msp.users[user_id]
+        return Person(user_id, user["name"], user["email"])
+
+    return Addendum(
+        order_id=order.id,
+        msp=Party(msp.key, msp.name),
+        customer=Party(account.key, account.name),
+        submitter=person(order.submitted_by),
+        lead=person(options.implementation_lead),
+        submitted_at=times["Submitted"],
+        confirmed_at=times["Confirmed"],
+        applied_at=times["Applied"],
+        quote=Quote.from_dict(order.applied_quote),
+        confirmation=order.confirmation,
+    )
+
+
+def money(amount: Decimal, places: int = 2) -> str:
+    """Dollars with separators; with ``places`` > 2, unit prices keep their contracted
+    decimals (up to ``places``) rather than being shown rounded."""
+    exponent = amount.as_tuple().exponent
+    decimals = (
+        2 if places == 2 else min(places, max(2, -exponent if isinstance(exponent, int) else 2))
+    )
+    return f"${amount:,.{decimals}f}"
+
+
+def signed(amount: Decimal) -> str:
+    return ("+" if amount > 0 else "-" if amount < 0 else "") + money(abs(amount))
+
+
+templates = Environment(
+    loader=PackageLoader("changeorders.services.notifier", "templates"),
+    autoescape=select_autoescape(["html.j2"]),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+templates.globals.update(money=money, signed=signed)
+
+_RENDER_LOCK = threading.Lock()
+
+
+def render_html(addendum: Addendum) -> str:
+    quote = addendum.quote
+    return str(
+        templates.get_template("addendum.html.j2").render(
+            **vars(addendum),
+            lines=quote.lines,
+            changes=addendum.changes,
+            previous=addendum.previous,
+            monthly_before=quote.monthly_before,
+            monthly_after=quote.monthly_after,
+            monthly_delta=quote.monthly_delta,
+            price_list_version=quote.price_list_version,
+            agreement_version=quote.agreement_version,
+        )
+    )
+
+
+def render_pdf(addendum: Addendum) -> bytes:
+    """The PDF bytes; identical for the same order, whenever and wherever rendered."""
+    html = render_html(addendum)
+    with _RENDER_LOCK:
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(addendum.applied_at.timestamp()))
+        return bytes(HTML(string=html).write_pdf(pdf_identifier=addendum.order_id.hex.encode()))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
