@@ -7,6 +7,7 @@ moved on, e.g. price lock or a concurrent change); 5 not found; 6 configuration 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from changeorders.domain.errors import CustomerNotFound, DomainError, ErrorKind
+from changeorders.domain.errors import (
+    AttachmentNotFound,
+    CustomerNotFound,
+    DomainError,
+    ErrorKind,
+)
 from changeorders.schemas.commands import SelectOptions
 from changeorders.schemas.reference import ReferenceData
 from changeorders.schemas.views import CustomerDetails
@@ -109,7 +115,7 @@ def customer(msp: MspOption, key: str) -> None:
         details = service.views.read().customer(msp, key)
         if details is None:
             raise CustomerNotFound(f"no customer {key!r} for MSP {msp}")
-        console.print(render.customer_panel(CustomerDetails(**details, attachments=[])))
+        console.print(render.customer_panel(CustomerDetails(**details)))
 
 
 @user_app.command("create")
@@ -242,17 +248,27 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (uvicorn), processing submitted orders in the background."""
     import uvicorn
 
+    from changeorders.services.notifier.bootstrap import local_notifications
+
     with commands_service() as service:
         stop = threading.Event()
-        worker = threading.Thread(target=service.processing.run_until, args=(stop,), daemon=True)
+        workers = [
+            threading.Thread(target=worker.run_until, args=(stop,), daemon=True)
+            for worker in (
+                service.processing,
+                local_notifications(service.application, service.settings),
+            )
+        ]
         if service.settings.delivery == "local":
-            worker.start()
+            for worker in workers:
+                worker.start()
         try:
             uvicorn.run(service.api(), host=host, port=port)
         finally:
             stop.set()
-            if worker.is_alive():
-                worker.join(timeout=5)
+            for worker in workers:
+                if worker.is_alive():
+                    worker.join(timeout=5)
 
 
 def stop_on_signals() -> threading.Event:
@@ -285,6 +301,40 @@ def process() -> None:
             service.kafka_processing(stop)()
         else:
             service.processing.run_until(stop)
+
+
+@app.command()
+def notify() -> None:
+    """Send each applied order's addendum and two emails (runs until SIGTERM).
+
+    With CHANGEORDERS_DELIVERY=kafka it consumes the events topic in its consumer group.
+    SMTP with CHANGEORDERS_SMTP_HOST; otherwise .eml files in CHANGEORDERS_OUTBOX_DIR.
+    """
+    from changeorders.services.notifier.bootstrap import kafka_notifications, local_notifications
+
+    stop = stop_on_signals()
+    with commands_service() as service:
+        if service.settings.delivery == "kafka":
+            kafka_notifications(service.application, service.settings, stop)()
+        else:
+            local_notifications(service.application, service.settings).run_until(stop)
+
+
+@app.command()
+def attachment(
+    msp: MspOption,
+    customer_key: str,
+    attachment_id: str,
+    out: Annotated[Path, typer.Option(help="Where to write the file.")],
+) -> None:
+    """Download a customer's attachment (an order addendum)."""
+    with commands_service() as service:
+        service.application.customer(msp, customer_key)
+        stored = service.attachments.get(attachment_id)
+        if stored is None or stored.customer != customer_key:
+            raise AttachmentNotFound(f"no attachment {attachment_id!r} on {customer_key}")
+        out.write_bytes(stored.content)
+    console.print(f"[green]✓[/] {stored.name} ({stored.size} bytes, sha256 {stored.sha256})")
 
 
 @app.command()
@@ -338,13 +388,17 @@ def demo(
 ) -> None:
     """Run one order of each kind on a fresh embedded SQLite store and print each review."""
     from changeorders.services.commands.demo import run_demo
+    from changeorders.services.notifier.bootstrap import local_notifications
 
     out.mkdir(parents=True, exist_ok=True)
     store = out / "changeorders.sqlite3"
     for leftover in out.glob("changeorders.sqlite3*"):
         leftover.unlink()
-    with commands_service(Settings(sqlite_path=store)) as service:
-        run_demo(service, read_reference_data(SAMPLE_DATA), console)
+    for folder in ("emails", "addenda"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+    with commands_service(Settings(sqlite_path=store, outbox_dir=out)) as service:
+        notifications = local_notifications(service.application, service.settings)
+        run_demo(service, notifications, read_reference_data(SAMPLE_DATA), console)
 
 
 def main() -> None:

@@ -38,9 +38,12 @@ def postgres_schema() -> Iterator[str]:
 
 
 def settings_for(kind: str, tmp_path: Path, schema: str) -> Settings:
+    outbox = tmp_path / "outbox"
     if kind == "sqlite":
-        return Settings(event_store="sqlite", sqlite_path=tmp_path / "events.sqlite3")
-    return Settings(event_store="postgres", postgres_schema=schema, postgres_pool_size=4)
+        return Settings(sqlite_path=tmp_path / "events.sqlite3", outbox_dir=outbox)
+    return Settings(
+        event_store="postgres", postgres_schema=schema, postgres_pool_size=4, outbox_dir=outbox
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

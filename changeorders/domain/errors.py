@@ -158,3 +158,7 @@ class CustomerNotFound(NotFound):
 
 class OrderNotFound(NotFound):
     rule = "order-not-found"
+
+
+class AttachmentNotFound(NotFound):
+    rule = "attachment-not-found"

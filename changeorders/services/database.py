@@ -61,6 +61,7 @@ class SqlTables:
     def __init__(self, datastore: Any, tables: Sequence[str] = ()) -> None:
         self.datastore = datastore
         postgres = isinstance(datastore, PostgresDatastore)
+        self._bytes = "BYTEA" if postgres else "BLOB"
         self._placeholder = "%s" if postgres else "?"
         self._prefix = '"' + datastore.schema.replace('"', '""') + '".' if postgres else ""
         if tables:
@@ -69,7 +70,12 @@ class SqlTables:
                     cursor.execute(self.sql(statement))
 
     def sql(self, statement: str) -> str:
-        return statement.replace("?", self._placeholder).replace("{s}", self._prefix)
+        """``?`` -> the driver's placeholder, ``{s}`` -> the schema, ``{bytes}`` -> a blob type."""
+        return (
+            statement.replace("?", self._placeholder)
+            .replace("{s}", self._prefix)
+            .replace("{bytes}", self._bytes)
+        )
 
     def execute(
         self, cursor: Any, statement: str, params: Sequence[Any] = ()

@@ -7,6 +7,7 @@ under its own name, so several consumers share one tracking table without collid
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +22,10 @@ Handler = Callable[[Any, Tracking], None]
 
 class Poison(Exception):
     """A message that can never be handled: it is parked with this reason, the feed goes on."""
+
+
+class Retryable(Exception):
+    """Handling failed for now (a server is down): retry the same message later."""
 
 
 class LocalFeed:
@@ -60,8 +65,26 @@ class LocalFeed:
                 event = self._application.mapper.to_domain_event(notification)
                 try:
                     handler(event, Tracking(self.name, notification.id))
-                except (IntegrityError, psycopg.IntegrityError):
-                    return done
+                except (IntegrityError, psycopg.IntegrityError, Retryable):
+                    return done  # tracked by another process, or to be retried next pass
                 done += 1
             if len(notifications) < BATCH_SIZE:
                 return done
+
+
+class LocalWorker:
+    """A consumer on the in-process feed: pump on demand, or follow until stopped."""
+
+    def __init__(self, feed: LocalFeed, handler: Handler) -> None:
+        self._feed = feed
+        self._handler = handler
+
+    def pump(self) -> int:
+        """Handle every event not yet handled; return how many."""
+        return self._feed.pump(self._handler)
+
+    def run_until(self, stop: threading.Event, interval: float = 0.2) -> None:
+        """Follow the store until ``stop`` is set (the embedded API's background workers)."""
+        while not stop.is_set():
+            self.pump()
+            stop.wait(interval)

@@ -23,12 +23,13 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_published
-from changeorders.services.feed import Poison
+from changeorders.services.feed import Poison, Retryable
 from changeorders.services.settings import Settings
 
 log = logging.getLogger(__name__)
 
 RETRYABLE: tuple[type[Exception], ...] = (
+    Retryable,
     OperationalError,
     InterfaceError,
     psycopg.OperationalError,

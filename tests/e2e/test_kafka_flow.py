@@ -1,11 +1,13 @@
-"""End to end through the real broker: HTTP API -> store -> relay -> Kafka -> processor and
-two projection consumers in one group (several partitions) -> views; poison is parked."""
+"""End to end through the real broker: HTTP API -> store -> relay -> Kafka -> processor,
+notifier (real SMTP server) and two projection consumers in one group (several partitions)
+-> views and emails; poison is parked."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +18,12 @@ from changeorders.schemas.reference import ReferenceData
 from changeorders.services.commands.bootstrap import CommandsService, build
 from changeorders.services.dead_letters import list_parked
 from changeorders.services.kafka_feed import dead_letter_topic
+from changeorders.services.notifier.bootstrap import kafka_notifications
 from changeorders.services.projections.bootstrap import ProjectionsService
 from changeorders.services.projections.bootstrap import build as build_projections
 from changeorders.services.settings import Settings
+from devtools.smtp import SmtpServer, smtp_server
+from devtools.tansu import free_port
 from tests.kafka import Broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -35,8 +40,19 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "
 
 
 @pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with smtp_server(free_port()) as server:
+        yield server
+
+
+@pytest.fixture
 def distributed(
-    broker: Broker, topic: str, postgres_schema: str, sample_data: ReferenceData
+    broker: Broker,
+    topic: str,
+    postgres_schema: str,
+    sample_data: ReferenceData,
+    smtp: SmtpServer,
+    tmp_path: Path,
 ) -> Iterator[tuple[CommandsService, list[ProjectionsService]]]:
     settings = Settings(
         event_store="postgres",
@@ -46,6 +62,9 @@ def distributed(
         events_topic=topic,
         topic_partitions=3,
         group_prefix=topic,
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        outbox_dir=tmp_path,
     )
     commands = build(settings)
     commands.application.load_reference_data(sample_data)
@@ -54,6 +73,9 @@ def distributed(
     workers = [
         threading.Thread(target=commands.relay().run_until, args=(stop,)),
         threading.Thread(target=commands.kafka_processing(stop, **FAST_GROUP)),
+        threading.Thread(
+            target=kafka_notifications(commands.application, settings, stop, **FAST_GROUP)
+        ),
         *(threading.Thread(target=p.run) for p in projections),
     ]
     for worker in workers:
@@ -75,20 +97,25 @@ def distributed(
 
 
 def place_order(client: TestClient, customer: str, seats: int) -> str:
-    order_id = client.post("/v1/orders", headers=HEADERS, json={"customer": customer}).json()[
-        "order_id"
-    ]
+    """As a portal would: when the account moved on since the review, review again."""
+    order = client.post("/v1/orders", headers=HEADERS, json={"customer": customer}).json()
+    order_id = order["order_id"]
     options = {
         "seat_adjustment": seats,
         "implementation_lead": "alice",
         "primary": {"mode": "keep"},
     }
     assert client.put(f"/v1/orders/{order_id}/options", headers=HEADERS, json=options).is_success
-    assert client.post(f"/v1/orders/{order_id}/review", headers=HEADERS).is_success
     ticks = {"accept_msa": True, "confirm_authority": True}
-    assert client.post(f"/v1/orders/{order_id}/confirm", headers=HEADERS, json=ticks).is_success
-    assert client.post(f"/v1/orders/{order_id}/submit", headers=HEADERS).status_code == 202
-    return str(order_id)
+    for _ in range(10):
+        assert client.post(f"/v1/orders/{order_id}/review", headers=HEADERS).is_success
+        confirm = client.post(f"/v1/orders/{order_id}/confirm", headers=HEADERS, json=ticks)
+        assert confirm.is_success
+        submit = client.post(f"/v1/orders/{order_id}/submit", headers=HEADERS)
+        if submit.status_code == 202:
+            return str(order_id)
+        assert submit.json()["rule"] == "account-changed-since-review", submit.text
+    raise AssertionError(f"order {order_id} never submitted")
 
 
 def statuses(client: TestClient) -> dict[str, str]:
@@ -96,8 +123,11 @@ def statuses(client: TestClient) -> dict[str, str]:
     return {o["order_id"]: o["status"] for o in orders}
 
 
-def test_orders_reach_the_views_through_the_broker(
-    distributed: tuple[CommandsService, list[ProjectionsService]], topic: str, broker: Broker
+def test_orders_reach_the_views_and_inboxes_through_the_broker(
+    distributed: tuple[CommandsService, list[ProjectionsService]],
+    topic: str,
+    broker: Broker,
+    smtp: SmtpServer,
 ) -> None:
     commands, projections = distributed
     client = TestClient(commands.api())
@@ -105,9 +135,13 @@ def test_orders_reach_the_views_through_the_broker(
     orders = [place_order(client, c, seats) for c in customers for seats in (1, 2)]
 
     wait_for(
-        lambda: all(statuses(client).get(o) == "applied" for o in orders),
-        what="every order applied and projected",
+        lambda: all(statuses(client).get(o) == "notified" for o in orders),
+        what="every order applied, notified and projected",
     )
+    recipients = [rcpt for rcpt, _ in smtp.inbox.messages]
+    assert len(recipients) == 2 * len(orders)  # two emails per order, none twice
+    message_ids = {message["Message-ID"] for _, message in smtp.inbox.messages}
+    assert len(message_ids) == 2 * len(orders)
     seats = {c["customer"]: c["seats"] for c in client.get("/v1/customers", headers=HEADERS).json()}
     assert seats["acme-dental"] == 40 + 3
     assert seats["sunrise-bakery"] == 8 + 3
@@ -119,13 +153,13 @@ def test_orders_reach_the_views_through_the_broker(
     poison.send(topic, key=b"acme-dental", value=b"\x00 not an event").get(timeout=10)
     poison.close()
     later = place_order(client, "acme-dental", 5)
-    wait_for(lambda: statuses(client).get(later) == "applied", what="the stream going on")
+    wait_for(lambda: statuses(client).get(later) == "notified", what="the stream going on")
     wait_for(
-        lambda: len(list_parked(broker.bootstrap, dead_letter_topic(topic))) >= 2,
-        what="the poison parked by the views group and the processor group",
+        lambda: len(list_parked(broker.bootstrap, dead_letter_topic(topic))) >= 3,
+        what="the poison parked by the views, processor and notifier groups",
     )
     parked = list_parked(broker.bootstrap, dead_letter_topic(topic))
-    assert {p.group for p in parked} == {f"{topic}-views", f"{topic}-processor"}
+    assert {p.group for p in parked} == {f"{topic}-{g}" for g in ("views", "processor", "notifier")}
     assert all(p.value == b"\x00 not an event" for p in parked)
     assert all(p.error_class == "UnreadableEvent" for p in parked)
     assert all(p.source_topic == topic for p in parked)

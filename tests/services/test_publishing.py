@@ -5,6 +5,7 @@ from __future__ import annotations
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.events import PAYLOADS, parse_published
 from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.services.notifier.bootstrap import local_notifications
 from changeorders.services.publishing import Publisher, is_published
 
 
@@ -16,6 +17,7 @@ def run_one_order(service: CommandsService) -> None:
     app.confirm("northwind", "alice", order_id, True, True)
     app.submit("northwind", "alice", order_id)
     service.processing.pump()
+    local_notifications(app, service.settings).pump()  # .eml files in the test's outbox
 
 
 def test_every_stored_event_round_trips_through_the_published_schema(

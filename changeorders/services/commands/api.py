@@ -18,7 +18,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, StringConstraints
 
-from changeorders.domain.errors import CustomerNotFound, DomainError, ErrorKind
+from changeorders.domain.errors import (
+    AttachmentNotFound,
+    CustomerNotFound,
+    DomainError,
+    ErrorKind,
+)
 from changeorders.schemas.commands import (
     CancelOrder,
     Confirm,
@@ -39,6 +44,7 @@ from changeorders.schemas.views import (
 )
 from changeorders.services.commands import presenters
 from changeorders.services.commands.application import ChangeOrdersApplication
+from changeorders.services.commands.attachments import AttachmentStore
 from changeorders.services.commands.errors import (
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
@@ -122,7 +128,10 @@ def validation_response(exc: RequestValidationError) -> JSONResponse:
 
 
 def create_api(
-    service: ChangeOrdersApplication, idempotency: IdempotencyStore, views: LocalViews
+    service: ChangeOrdersApplication,
+    idempotency: IdempotencyStore,
+    views: LocalViews,
+    attachments: AttachmentStore,
 ) -> FastAPI:
     api = FastAPI(
         title="changeorders",
@@ -197,7 +206,28 @@ def create_api(
         details = views.read().customer(msp, customer)
         if details is None:
             raise CustomerNotFound(f"no customer {customer!r} for MSP {msp}")
-        return CustomerDetails(**details, attachments=[])
+        return CustomerDetails(**details)
+
+    @api.get(
+        "/v1/customers/{customer}/attachments/{attachment_id}",
+        tags=["customers"],
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}},
+    )
+    def download_attachment(msp: Msp, customer: str, attachment_id: str) -> Response:
+        """An attachment's bytes (the order addenda), with its sha256 in a header."""
+        service.customer(msp, customer)
+        stored = attachments.get(attachment_id)
+        if stored is None or stored.customer != customer:
+            raise AttachmentNotFound(f"no attachment {attachment_id!r} on customer {customer}")
+        return Response(
+            stored.content,
+            media_type=stored.media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{stored.name}"',
+                "Digest": f"sha-256={stored.sha256}",
+            },
+        )
 
     @api.get("/v1/licences", tags=["customers"])
     def licences(msp: Msp) -> Licences:

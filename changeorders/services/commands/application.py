@@ -8,7 +8,7 @@ others) and turns optimistic-concurrency failures into :class:`ConcurrentModific
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -249,6 +249,53 @@ class ChangeOrdersApplication(Application[UUID]):
                 continue  # another processor got there between our reads: read again
             return order
         raise ConcurrentModification(f"order {order_id}: gave up after repeated conflicts")
+
+    def record_addendum(
+        self, order_id: UUID, attachment_id: str, name: str, size: int, sha256: str
+    ) -> None:
+        """The addendum is stored: an attachment of the customer, issued on the order."""
+
+        def record() -> list[Aggregate]:
+            order = self._get(ChangeOrder, order_id)
+            account = self.customer(order.msp_key, order.customer_key)
+            account.store_attachment(
+                attachment_id, str(order_id), name, "application/pdf", size, sha256
+            )
+            order.record_addendum(attachment_id, sha256)
+            return [order, account]
+
+        self._retrying(record)
+
+    def record_notification(
+        self, order_id: UUID, role: str, recipient: str, message_id: str
+    ) -> None:
+        def record() -> list[Aggregate]:
+            order = self._get(ChangeOrder, order_id)
+            order.record_notification(role, recipient, message_id)
+            return [order]
+
+        self._retrying(record)
+
+    def record_notification_failure(
+        self, order_id: UUID, role: str, recipient: str, reason: str
+    ) -> None:
+        def record() -> list[Aggregate]:
+            order = self._get(ChangeOrder, order_id)
+            order.record_notification_failure(role, recipient, reason)
+            return [order]
+
+        self._retrying(record)
+
+    def _retrying(self, decide: Callable[[], list[Aggregate]]) -> None:
+        """Load, decide and save; on a concurrent write, do it again on fresh state."""
+        for _ in range(PROCESSING_ATTEMPTS):
+            aggregates = decide()
+            try:
+                self.save(*aggregates)
+            except IntegrityError:
+                continue
+            return
+        raise ConcurrentModification("gave up after repeated concurrent writes")
 
     @contextmanager
     def _acting_on_order(

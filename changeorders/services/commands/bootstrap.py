@@ -12,10 +12,11 @@ from fastapi import FastAPI
 
 from changeorders.services.commands.api import create_api
 from changeorders.services.commands.application import ChangeOrdersApplication
+from changeorders.services.commands.attachments import AttachmentStore
 from changeorders.services.commands.idempotency import IdempotencyStore
 from changeorders.services.commands.processor import (
-    LocalOrderProcessing,
     OrderProcessor,
+    local_processing,
     processor_tracking,
 )
 from changeorders.services.commands.relay import (
@@ -23,6 +24,7 @@ from changeorders.services.commands.relay import (
     relay_tracking,
 )
 from changeorders.services.database import ensure_postgres_schema
+from changeorders.services.feed import LocalWorker
 from changeorders.services.kafka_feed import ensure_topics, feed_from_settings, new_producer
 from changeorders.services.projections.local import LocalViews
 from changeorders.services.settings import Settings
@@ -38,10 +40,11 @@ class CommandsService:
     application: ChangeOrdersApplication
     idempotency: IdempotencyStore
     views: LocalViews
-    processing: LocalOrderProcessing
+    processing: LocalWorker
+    attachments: AttachmentStore
 
     def api(self) -> FastAPI:
-        return create_api(self.application, self.idempotency, self.views)
+        return create_api(self.application, self.idempotency, self.views, self.attachments)
 
     def relay(self) -> OutboxRelay:
         """The outbox relay to Kafka; creates the events topic if it is missing."""
@@ -89,5 +92,6 @@ def build(settings: Settings) -> CommandsService:
         application,
         idempotency,
         LocalViews(application, follow=settings.delivery == "local"),
-        LocalOrderProcessing(application),
+        local_processing(application),
+        AttachmentStore(application.recorder.datastore),  # type: ignore[attr-defined]
     )

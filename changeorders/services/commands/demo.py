@@ -10,9 +10,11 @@ from rich.table import Table
 
 from changeorders.domain.errors import DomainError
 from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.domain.order import ChangeOrder
 from changeorders.schemas.reference import ReferenceData
 from changeorders.services.commands import presenters, render
 from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.services.feed import LocalWorker
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,9 @@ ORDERS = (
 )
 
 
-def run_demo(service: CommandsService, data: ReferenceData, console: Console) -> None:
+def run_demo(
+    service: CommandsService, notifications: LocalWorker, data: ReferenceData, console: Console
+) -> None:
     app = service.application
     report = app.load_reference_data(data)
     console.print(Rule("[bold]changeorders demo[/] · embedded SQLite store"))
@@ -104,8 +108,25 @@ def run_demo(service: CommandsService, data: ReferenceData, console: Console) ->
         after = app.customer(demo.msp, demo.customer)
         console.print(
             f"[green]✓[/] processed: [bold]{outcome.status.value}[/] · {after.name} now has "
-            f"{after.seats} seats of {', '.join(after.primary_products + after.add_ons)}\n"
+            f"{after.seats} seats of {', '.join(after.primary_products + after.add_ons)}"
         )
+        notifications.pump()
+        show_notifications(service, app.order(demo.msp, order_id), console)
         outcomes.add_row(demo.title, demo.customer, str(order_id)[:8], outcome.status.value)
     console.print(outcomes)
     console.print(f"\nEvent store: {service.settings.sqlite_path}")
+
+
+def show_notifications(service: CommandsService, order: ChangeOrder, console: Console) -> None:
+    out = service.settings.outbox_dir
+    if order.addendum is not None:
+        name = next(
+            a["name"]
+            for a in service.application.customer(order.msp_key, order.customer_key).attachments
+            if a["attachment_id"] == order.addendum["attachment_id"]
+        )
+        console.print(f"[green]✓[/] addendum stored on the customer: {out / 'addenda' / name}")
+    for role, sent in sorted(order.notifications.items(), reverse=True):
+        where = out / "emails" / f"{sent.get('message_id', '').strip('<>').split('@')[0]}.eml"
+        console.print(f"[green]✓[/] email to the {role} ({sent['recipient']}): {where}")
+    console.print()

@@ -7,7 +7,6 @@ is recorded after the outcome is saved: a crash in between replays one event har
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -17,7 +16,7 @@ from changeorders.domain.order import ChangeOrder
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.database import tracking_recorder
-from changeorders.services.feed import LocalFeed
+from changeorders.services.feed import LocalFeed, LocalWorker
 
 
 class OrderProcessor:
@@ -44,20 +43,9 @@ def processor_tracking(datastore: Any) -> TrackingRecorder:
     return tracking_recorder(datastore, "processor_tracking")
 
 
-class LocalOrderProcessing:
+def local_processing(application: ChangeOrdersApplication) -> LocalWorker:
     """The processor on the in-process feed (the embedded default)."""
-
-    def __init__(self, application: ChangeOrdersApplication) -> None:
-        tracking = processor_tracking(application.recorder.datastore)  # type: ignore[attr-defined]
-        self._processor = OrderProcessor(application, tracking)
-        self._feed = LocalFeed(application, OrderProcessor.name, tracking, OrderProcessor.topics)
-
-    def pump(self) -> int:
-        """Process every submitted order not yet processed; return how many events."""
-        return self._feed.pump(self._processor.handle)
-
-    def run_until(self, stop: threading.Event, interval: float = 0.2) -> None:
-        """Follow the store until ``stop`` is set (the embedded API's background worker)."""
-        while not stop.is_set():
-            self.pump()
-            stop.wait(interval)
+    tracking = processor_tracking(application.recorder.datastore)  # type: ignore[attr-defined]
+    processor = OrderProcessor(application, tracking)
+    feed = LocalFeed(application, OrderProcessor.name, tracking, OrderProcessor.topics)
+    return LocalWorker(feed, processor.handle)

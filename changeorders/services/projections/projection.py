@@ -16,7 +16,11 @@ from eventsourcing.projection import Projection
 
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.feed import Poison
-from changeorders.services.projections.views import STATUS_BY_TYPE, ViewsRecorder
+from changeorders.services.projections.views import (
+    NOTIFICATION_TYPES,
+    STATUS_BY_TYPE,
+    ViewsRecorder,
+)
 
 Cursor = Any
 Handler = Callable[["ChangeOrderViews", Cursor, PublishedEvent], None]
@@ -36,7 +40,22 @@ _DETAIL_BY_TYPE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ChangeOrder.Applied": lambda d: {"applied": d["quote"]},
     "ChangeOrder.Rejected": lambda d: {"rejection": d},
     "ChangeOrder.Cancelled": lambda d: {"cancellation": d},
+    "ChangeOrder.AddendumIssued": lambda d: {"addendum": d},
+    "ChangeOrder.NotificationSent": lambda d: {f"notification_{d['role']}": d | {"state": "sent"}},
+    "ChangeOrder.NotificationFailed": lambda d: {
+        f"notification_{d['role']}": d | {"state": "failed"}
+    },
 }
+
+
+def status_of(event_type: str, detail: dict[str, Any]) -> str:
+    """An applied order's status follows its emails: notified, notification failed, applied."""
+    if event_type not in NOTIFICATION_TYPES:
+        return STATUS_BY_TYPE[event_type]
+    states = [detail.get(f"notification_{role}", {}).get("state") for role in ("submitter", "lead")]
+    if states == ["sent", "sent"]:
+        return "notified"
+    return "notification-failed" if "failed" in states else "applied"
 
 
 class ChangeOrderViews(Projection[ViewsRecorder]):
@@ -122,6 +141,22 @@ class ChangeOrderViews(Projection[ViewsRecorder]):
                 count,
             )
 
+    def attachment_stored(self, cursor: Cursor, event: PublishedEvent) -> None:
+        d = event.data
+        self.run(
+            cursor,
+            "INSERT INTO {s}attachments_view VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (attachment_id) DO NOTHING",
+            d["attachment_id"],
+            event.customer,
+            d["order_id"],
+            d["name"],
+            d["media_type"],
+            d["size"],
+            d["sha256"],
+            event.occurred_at.isoformat(),
+        )
+
     # --- orders -----------------------------------------------------------------------------
 
     def order_drafted(self, cursor: Cursor, event: PublishedEvent) -> None:
@@ -152,12 +187,13 @@ class ChangeOrderViews(Projection[ViewsRecorder]):
             self.run(
                 cursor,
                 "UPDATE {s}order_view SET status = ?, version = ?, updated_at = ?, detail = ? "
-                "WHERE order_id = ?",
-                STATUS_BY_TYPE[event.type],
+                "WHERE order_id = ? AND version < ?",
+                status_of(event.type, detail),
                 event.aggregate_version,
                 event.occurred_at.isoformat(),
                 json.dumps(detail),
                 order_id,
+                event.aggregate_version,
             )
         self._history(cursor, event)
 
@@ -181,6 +217,7 @@ def _licences(data: dict[str, Any]) -> dict[str, int]:
 HANDLERS: dict[str, Handler] = {
     "CustomerAccount.Opened": ChangeOrderViews.account_opened,
     "CustomerAccount.OrderApplied": ChangeOrderViews.order_applied_to_account,
+    "CustomerAccount.AttachmentStored": ChangeOrderViews.attachment_stored,
     "ChangeOrder.Drafted": ChangeOrderViews.order_drafted,
     **dict.fromkeys(_DETAIL_BY_TYPE, ChangeOrderViews.order_changed),
 }

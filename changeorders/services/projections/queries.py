@@ -72,7 +72,17 @@ class ViewQueries:
             "version": int(version),
             "orders": self.orders(msp, open_only=False, customer=customer),
             "licence_history": self.licence_history(customer),
+            "attachments": self.attachments(customer),
         }
+
+    def attachments(self, customer: str) -> list[dict[str, Any]]:
+        rows = self._views.query(
+            "SELECT attachment_id, order_id, name, media_type, size, sha256, stored_at "
+            "FROM {s}attachments_view WHERE customer = ? ORDER BY stored_at, attachment_id",
+            customer,
+        )
+        keys = ("attachment_id", "order_id", "name", "media_type", "size", "sha256", "stored_at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def orders(
         self, msp: str, *, open_only: bool, customer: str | None = None

@@ -34,6 +34,10 @@ TABLES = (
         order_id TEXT PRIMARY KEY, msp TEXT NOT NULL, customer TEXT NOT NULL,
         status TEXT NOT NULL, created_by TEXT NOT NULL, version INTEGER NOT NULL,
         updated_at TEXT NOT NULL, detail TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {s}attachments_view (
+        attachment_id TEXT PRIMARY KEY, customer TEXT NOT NULL, order_id TEXT NOT NULL,
+        name TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL, stored_at TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS {s}order_history (
         order_id TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL,
         at TEXT NOT NULL, actor TEXT, event_id TEXT NOT NULL,
@@ -50,6 +54,12 @@ STATUS_BY_TYPE = {
     "ChangeOrder.Rejected": "rejected",
     "ChangeOrder.Cancelled": "cancelled",
 }
+#: After an order is applied its status follows its notifications (see the projection).
+NOTIFICATION_TYPES = (
+    "ChangeOrder.AddendumIssued",
+    "ChangeOrder.NotificationSent",
+    "ChangeOrder.NotificationFailed",
+)
 OPEN_STATUSES = ("draft", "selected", "reviewed", "confirmed")
 
 

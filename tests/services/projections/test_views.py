@@ -44,7 +44,8 @@ def test_views_show_an_applied_order(service: CommandsService) -> None:
     acme = q.customer("northwind", "acme-dental")
     assert acme is not None
     assert acme["seats"] == 45
-    assert [o.status for o in acme["orders"]] == ["applied"]
+    assert [o.status for o in acme["orders"]] == ["notified"]  # applied, both emails sent
+    assert [a["media_type"] for a in acme["attachments"]] == ["application/pdf"]
     assert q.licence_history("acme-dental") == [
         {
             "order_id": str(acme["orders"][0].order_id),
@@ -68,6 +69,9 @@ def test_views_show_an_applied_order(service: CommandsService) -> None:
         "Confirmed",
         "Submitted",
         "Applied",
+        "AddendumIssued",
+        "NotificationSent",
+        "NotificationSent",
     ]
 
 

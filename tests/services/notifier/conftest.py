@@ -1,0 +1,46 @@
+"""Notifier fixtures: a real SMTP server and an order applied on a fresh store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from uuid import UUID
+
+import pytest
+
+from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.services.feed import LocalWorker
+from changeorders.services.notifier.bootstrap import local_notifications
+from devtools.smtp import SmtpServer, smtp_server
+from devtools.tansu import free_port
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def smtp(smtp_port: int) -> Iterator[SmtpServer]:
+    with smtp_server(smtp_port) as server:
+        yield server
+
+
+@pytest.fixture
+def notifications(service: CommandsService, smtp_port: int) -> LocalWorker:
+    settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
+    return local_notifications(service.application, settings)
+
+
+def applied_order(service: CommandsService) -> UUID:
+    """Riverside Clinic moves to SEG-PRO with Web Security and 15 more seats; lead dan."""
+    app = service.application
+    order_id = app.create_order("bluefin", "carol", "riverside-clinic")
+    options = Options(15, "dan", PrimaryChoice.SELECT_NEW, ("SEG-PRO",), ("WEB",))
+    app.select_options("bluefin", "carol", order_id, options)
+    app.review("bluefin", "carol", order_id)
+    app.confirm("bluefin", "carol", order_id, True, True)
+    app.submit("bluefin", "carol", order_id)
+    service.processing.pump()
+    return order_id

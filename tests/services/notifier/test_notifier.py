@@ -1,0 +1,129 @@
+"""The notifier against a real SMTP server: two emails once, the addendum stored once."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import pytest
+from pypdf import PdfReader
+
+from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.services.feed import LocalWorker
+from changeorders.services.notifier.bootstrap import local_notifications, notifier
+from devtools.smtp import SmtpServer, smtp_server
+from tests.services.notifier.conftest import applied_order
+
+
+def event_types(service: CommandsService, order_id: object) -> list[str]:
+    app = service.application
+    order = app.find_order(order_id)  # type: ignore[arg-type]
+    assert order is not None
+    return [type(e).__name__ for e in app.order_history(order)]
+
+
+def test_an_applied_order_sends_both_emails_with_the_addendum(
+    service: CommandsService, notifications: LocalWorker, smtp: SmtpServer
+) -> None:
+    order_id = applied_order(service)
+    notifications.pump()
+    by_recipient = {rcpt[0]: message for rcpt, message in smtp.inbox.messages}
+    assert set(by_recipient) == {"carol@bluefin-ms.example", "dan@bluefin-ms.example"}
+    submitter, lead = (
+        by_recipient["carol@bluefin-ms.example"],
+        by_recipient["dan@bluefin-ms.example"],
+    )
+    assert "is applied: addendum attached" in submitter["Subject"]
+    assert "Riverside Clinic" in lead["Subject"]
+    assert submitter["Message-ID"].strip() == f"<order-{order_id}.submitter@changeorders.example>"
+    (pdf_part,) = list(submitter.iter_attachments())
+    pdf = pdf_part.get_content()
+    assert pdf.startswith(b"%PDF-")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Riverside Clinic" in text
+    assert "210 → 0" in text  # previous SEG-ADV licences, now replaced
+    assert "0 → 225" in text  # the new products' users
+    assert "$929.38" in text
+    assert "$1,693.83" in text
+    assert "+$764.45" in text
+    assert not list(lead.iter_attachments())
+    assert "ChangeOrder" not in text
+    types = event_types(service, order_id)
+    assert types[-3:] == ["AddendumIssued", "NotificationSent", "NotificationSent"]
+
+
+def test_a_redelivered_event_sends_nothing_again(
+    service: CommandsService, notifications: LocalWorker, smtp: SmtpServer, smtp_port: int
+) -> None:
+    order_id = applied_order(service)
+    notifications.pump()
+    assert len(smtp.inbox.messages) == 2
+    settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
+    again = notifier(service.application, settings)
+    again.notify(order_id)  # a redelivery, a restarted notifier, a second one in the group
+    assert len(smtp.inbox.messages) == 2
+    assert event_types(service, order_id).count("NotificationSent") == 2
+    account = service.application.customer("bluefin", "riverside-clinic")
+    assert len(account.attachments) == 1
+
+
+def test_smtp_down_then_back_sends_each_email_once(
+    service: CommandsService, notifications: LocalWorker, smtp_port: int
+) -> None:
+    order_id = applied_order(service)
+    notifications.pump()  # nothing listens on the SMTP port yet
+    order = service.application.find_order(order_id)
+    assert order is not None
+    assert order.notifications["submitter"]["state"] == "failed"
+    assert "Connection refused" in order.notifications["submitter"]["reason"]
+    assert order.addendum is not None  # the addendum is stored before any email goes out
+    with smtp_server(smtp_port) as smtp:
+        notifications.pump()
+        notifications.pump()
+        assert len(smtp.inbox.messages) == 2
+    types = event_types(service, order_id)
+    assert types.count("NotificationSent") == 2
+    assert types.count("NotificationFailed") == 1
+
+
+def test_a_notifier_killed_between_pdf_and_email_loses_nothing(
+    service: CommandsService, smtp: SmtpServer, smtp_port: int
+) -> None:
+    order_id = applied_order(service)
+    settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
+    doomed = notifier(service.application, settings)
+
+    def killed(*_: object) -> None:
+        raise SystemExit("notifier killed after storing the addendum")
+
+    doomed._deliver = killed  # type: ignore[method-assign,assignment]
+    with pytest.raises(SystemExit):
+        doomed.notify(order_id)
+    assert smtp.inbox.messages == []
+    local_notifications(service.application, settings).pump()
+    assert len(smtp.inbox.messages) == 2
+    assert event_types(service, order_id).count("AddendumIssued") == 1
+
+
+def test_the_addendum_is_listed_and_downloadable(
+    service: CommandsService, notifications: LocalWorker, smtp: SmtpServer
+) -> None:
+    from fastapi.testclient import TestClient
+
+    applied_order(service)
+    notifications.pump()
+    client = TestClient(service.api())
+    headers = {"Authorization": "Bearer demo-bluefin-K8pLw3"}
+    details = client.get("/v1/customers/riverside-clinic", headers=headers).json()
+    (attachment,) = details["attachments"]
+    assert attachment["media_type"] == "application/pdf"
+    url = f"/v1/customers/riverside-clinic/attachments/{attachment['attachment_id']}"
+    download = client.get(url, headers=headers)
+    assert download.status_code == 200
+    assert download.content.startswith(b"%PDF-")
+    assert len(download.content) == attachment["size"]
+    assert download.headers["Digest"] == f"sha-256={attachment['sha256']}"
+    other = {"Authorization": "Bearer demo-northwind-7Qm2xV"}
+    assert client.get(url, headers=other).status_code == 404
+    orders = client.get("/v1/orders", headers=headers, params={"open_only": False}).json()
+    assert [o["status"] for o in orders] == ["notified"]
