@@ -1,4 +1,7 @@
-"""Run the benchmarks: ``python -m bench [--quick] [--orders N] [--stage commands|pipeline]``.
+"""Run the benchmarks: ``python -m bench [--quick] [--orders N] [--stage STAGE ...]``.
+
+Stages: ``commands``, ``pipeline`` (relay -> broker -> projection), ``addendum`` (PDFs and
+emails; it renders orders/10 addenda, at least 4).
 
 Prints a table (ours, baseline measured in the same run, ratio) and writes every figure
 with the machine and git commit to ``bench/results/<time>.json``. Uses the PostgreSQL on
@@ -25,7 +28,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from bench import commands, pipeline
+from bench import addendum, commands, pipeline
 from bench.measure import Figure
 from changeorders.cli import SAMPLE_DATA
 from changeorders.schemas.reference import ReferenceData
@@ -69,6 +72,8 @@ def run(orders: int, stages: list[str]) -> list[Figure]:
                 data,
                 orders,
             )
+        if "addendum" in stages:
+            figures += addendum.measure(data, max(4, orders // 10))
         if "pipeline" in stages:
             with tansu_broker() as broker:
                 settings = Settings(
@@ -130,10 +135,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     parser.add_argument("--orders", type=int, help="orders per stage (default 1000; 100 quick)")
-    parser.add_argument("--stage", action="append", choices=["commands", "pipeline"])
+    parser.add_argument("--stage", action="append", choices=["commands", "pipeline", "addendum"])
     args = parser.parse_args()
     orders = args.orders or (100 if args.quick else 1000)
-    figures = run(orders, args.stage or ["commands", "pipeline"])
+    figures = run(orders, args.stage or ["commands", "pipeline", "addendum"])
     console = Console(width=160)
     console.print(table(figures))
     console.print(f"saved {save(figures, orders)}")

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
 def test_a_tiny_run_yields_every_figure() -> None:
-    figures = run(orders=3, stages=["commands", "pipeline"])
+    figures = run(orders=3, stages=["commands", "pipeline", "addendum"])
     stages = {f.stage for f in figures}
     assert stages == {
         "commands (SQLite)",
@@ -21,6 +21,8 @@ def test_a_tiny_run_yields_every_figure() -> None:
         "relay",
         "projections",
         "pipeline",
+        "addendum",
+        "emails",
     }
     assert all(f.ours > 0 for f in figures)
     assert all(f.baseline is None or f.baseline > 0 for f in figures)
