@@ -110,3 +110,41 @@ def test_invalid_reference_data_exits_3(tmp_path: Path) -> None:
     code, out = run({"CHANGEORDERS_SQLITE_PATH": str(tmp_path / "x.db")}, "load", str(bad))
     assert code == 3
     assert "not valid reference data" in out
+
+
+def test_an_order_is_applied_notified_and_its_addendum_downloaded(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from changeorders.services.commands.bootstrap import build
+    from changeorders.services.notifier.bootstrap import local_notifications
+    from changeorders.services.settings import Settings
+
+    nw = ("--msp", "northwind", "--as", "alice")
+    order_id = run(env, "order", "create", *nw, "acme-dental")[1].strip()
+    run(env, "order", "options", *nw, order_id, "--lead", "bob", "--seats", "4")
+    run(env, "order", "review", *nw, order_id)
+    run(env, "order", "confirm", *nw, order_id, "--accept-msa", "--confirm-authority")
+    run(env, "order", "submit", *nw, order_id)
+    settings = Settings(
+        sqlite_path=Path(env["CHANGEORDERS_SQLITE_PATH"]), outbox_dir=tmp_path / "outbox"
+    )
+    service = build(settings)
+    service.processing.pump()
+    local_notifications(service.application, settings).pump()
+    (attachment,) = service.application.customer("northwind", "acme-dental").attachments
+    service.close()
+    assert len(list((tmp_path / "outbox" / "emails").glob("*.eml"))) == 2
+    target = tmp_path / "addendum.pdf"
+    code, out = run(
+        env,
+        "attachment",
+        "--msp",
+        "northwind",
+        "acme-dental",
+        attachment["attachment_id"],
+        "--out",
+        str(target),
+    )
+    assert code == 0
+    assert target.read_bytes().startswith(b"%PDF-")
+    assert attachment["sha256"] in out

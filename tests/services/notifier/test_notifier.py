@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
 from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.feed import LocalWorker
+from changeorders.services.feed import LocalWorker, Retryable
 from changeorders.services.notifier.bootstrap import local_notifications, notifier
 from devtools.smtp import SmtpServer, smtp_server
 from tests.services.notifier.conftest import applied_order
@@ -127,3 +128,34 @@ def test_the_addendum_is_listed_and_downloadable(
     assert client.get(url, headers=other).status_code == 404
     orders = client.get("/v1/orders", headers=headers, params={"open_only": False}).json()
     assert [o["status"] for o in orders] == ["notified"]
+
+
+def test_two_notifiers_racing_send_each_email_once(
+    service: CommandsService, smtp: SmtpServer, smtp_port: int
+) -> None:
+    import threading
+
+    order_id = applied_order(service)
+    settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
+    racers = [notifier(service.application, settings) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def race(racer: Any) -> None:
+        barrier.wait()
+        try:
+            racer.notify(order_id)
+            outcomes.append("done")
+        except Retryable:
+            outcomes.append("retry later")  # the other one holds the claim
+
+    threads = [threading.Thread(target=race, args=(r,)) for r in racers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for racer in racers:  # whoever has to come back, comes back
+        racer.notify(order_id)
+    assert len(smtp.inbox.messages) == 2
+    assert "done" in outcomes
+    assert event_types(service, order_id).count("NotificationSent") == 2
