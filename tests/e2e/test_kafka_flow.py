@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -163,3 +164,58 @@ def test_orders_reach_the_views_and_inboxes_through_the_broker(
     assert all(p.value == b"\x00 not an event" for p in parked)
     assert all(p.error_class == "UnreadableEvent" for p in parked)
     assert all(p.source_topic == topic for p in parked)
+
+
+def test_smtp_down_then_back_through_the_broker(
+    broker: Broker, topic: str, postgres_schema: str, sample_data: ReferenceData, tmp_path: Path
+) -> None:
+    """The notifier keeps retrying the same record while SMTP is down; nothing is lost."""
+    port = free_port()
+    settings = Settings(
+        event_store="postgres",
+        postgres_schema=postgres_schema,
+        delivery="kafka",
+        kafka_bootstrap=broker.bootstrap,
+        events_topic=topic,
+        topic_partitions=2,
+        group_prefix=topic,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        outbox_dir=tmp_path,
+    )
+    commands = build(settings)
+    commands.application.load_reference_data(sample_data)
+    stop = threading.Event()
+    workers = [
+        threading.Thread(target=commands.relay().run_until, args=(stop,)),
+        threading.Thread(target=commands.kafka_processing(stop, **FAST_GROUP)),
+        threading.Thread(
+            target=kafka_notifications(commands.application, settings, stop, **FAST_GROUP)
+        ),
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        client = TestClient(commands.api())
+        order_id = UUID(place_order(client, "acme-dental", 2))
+
+        def notification_failed() -> bool:
+            order = commands.application.find_order(order_id)
+            return order is not None and "submitter" in order.notifications
+
+        wait_for(notification_failed, what="the first send to fail")
+        with smtp_server(port) as smtp:
+            wait_for(lambda: len(smtp.inbox.messages) == 2, what="both emails once SMTP is back")
+            wait_for(
+                lambda: all(
+                    n["state"] == "sent"
+                    for n in commands.application.find_order(order_id).notifications.values()  # type: ignore[union-attr]
+                ),
+                what="both notifications recorded as sent",
+            )
+        assert len(smtp.inbox.messages) == 2
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        commands.close()
