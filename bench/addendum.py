@@ -21,6 +21,7 @@ from changeorders.services.commands.bootstrap import build
 from changeorders.services.notifier.addendum import read_addendum, render_pdf
 from changeorders.services.notifier.mail import SmtpTransport, compose
 from changeorders.services.settings import Settings
+from devtools.orders import submit_order
 from devtools.smtp import smtp_server
 from devtools.tansu import free_port
 
@@ -40,11 +41,8 @@ def _store(folder: str, orders: int, data: ReferenceData) -> list[str]:
     app.load_reference_data(data)
     ids = []
     for _ in range(orders):
-        order_id = app.create_order("bluefin", "carol", "riverside-clinic")
-        app.select_options("bluefin", "carol", order_id, Options(1, "dan", PrimaryChoice.KEEP))
-        app.review("bluefin", "carol", order_id)
-        app.confirm("bluefin", "carol", order_id, True, True)
-        app.submit("bluefin", "carol", order_id)
+        keep = Options(1, "dan", PrimaryChoice.KEEP)
+        order_id = submit_order(app, "bluefin", "carol", "riverside-clinic", keep)
         service.processing.pump()
         ids.append(str(order_id))
     service.close()

@@ -22,8 +22,9 @@ from changeorders.services.kafka_feed import (
 )
 from changeorders.services.projections.projection import ChangeOrderViews
 from changeorders.services.projections.views import views_recorder
-from changeorders.services.publishing import Publisher, is_published
+from changeorders.services.publishing import published_events
 from changeorders.services.settings import Settings
+from devtools.orders import submit_order
 
 PARTITIONS = 3
 FAST_GROUP = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500}
@@ -34,25 +35,16 @@ def place_orders(service: CommandsService, orders: int) -> None:
     keep = Options(1, "alice", PrimaryChoice.KEEP)
     customers = app.msp("northwind").customers[:4]
     for n in range(orders):
-        order_id = app.create_order("northwind", "alice", customers[n % len(customers)])
-        app.select_options("northwind", "alice", order_id, keep)
-        app.review("northwind", "alice", order_id)
-        app.confirm("northwind", "alice", order_id, True, True)
-        app.submit("northwind", "alice", order_id)
+        customer = customers[n % len(customers)]
+        order_id = submit_order(app, "northwind", "alice", customer, keep)
         app.process_order(order_id)
 
 
 def stored_payloads(service: CommandsService) -> list[tuple[bytes, bytes]]:
-    app = service.application
-    publisher = Publisher(app)
-    payloads = []
-    for n in app.recorder.select_notifications(start=None, limit=10_000_000):
-        event = app.mapper.to_domain_event(n)
-        if is_published(event):
-            envelope = publisher.envelope(event, n.id)
-            key = (envelope.customer or str(envelope.aggregate_id)).encode()
-            payloads.append((key, envelope.model_dump_json().encode()))
-    return payloads
+    return [
+        ((e.customer or str(e.aggregate_id)).encode(), e.model_dump_json().encode())
+        for e in published_events(service.application)
+    ]
 
 
 def bare_produce(bootstrap: str, topic: str, payloads: list[tuple[bytes, bytes]]) -> float:

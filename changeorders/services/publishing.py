@@ -8,6 +8,7 @@ aggregate id and version, so republishing an event gives it the same id.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -106,3 +107,17 @@ class Publisher:
         if len(self._owners) > _OWNER_CACHE_SIZE:
             self._owners.popitem(last=False)
         return owner
+
+
+def published_events(application: Application[Any], batch: int = 1000) -> Iterator[PublishedEvent]:
+    """Every published event in the store, in store order (exports, checks, benchmarks)."""
+    publisher = Publisher(application)
+    start = 0
+    while notifications := application.recorder.select_notifications(
+        start=start, limit=batch, inclusive_of_start=False
+    ):
+        for notification in notifications:
+            event = application.mapper.to_domain_event(notification)
+            if is_published(event):
+                yield publisher.envelope(event, notification.id)
+        start = notifications[-1].id

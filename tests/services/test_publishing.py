@@ -7,15 +7,12 @@ from changeorders.schemas.events import PAYLOADS, parse_published
 from changeorders.services.commands.bootstrap import CommandsService
 from changeorders.services.notifier.bootstrap import local_notifications
 from changeorders.services.publishing import Publisher, is_published
+from devtools.orders import submit_order
 
 
 def run_one_order(service: CommandsService) -> None:
     app = service.application
-    order_id = app.create_order("northwind", "alice", "acme-dental")
-    app.select_options("northwind", "alice", order_id, Options(5, "alice", PrimaryChoice.KEEP))
-    app.review("northwind", "alice", order_id)
-    app.confirm("northwind", "alice", order_id, True, True)
-    app.submit("northwind", "alice", order_id)
+    submit_order(app, "northwind", "alice", "acme-dental", Options(5, "alice", PrimaryChoice.KEEP))
     service.processing.pump()
     local_notifications(app, service.settings).pump()  # .eml files in the test's outbox
 

@@ -6,16 +6,12 @@ from uuid import UUID
 
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.services.commands.bootstrap import CommandsService, build
+from devtools.orders import submit_order
 
 
 def submit(service: CommandsService, seats: int) -> UUID:
-    app = service.application
-    order_id = app.create_order("northwind", "alice", "acme-dental")
-    app.select_options("northwind", "alice", order_id, Options(seats, "alice", PrimaryChoice.KEEP))
-    app.review("northwind", "alice", order_id)
-    app.confirm("northwind", "alice", order_id, True, True)
-    app.submit("northwind", "alice", order_id)
-    return order_id
+    options = Options(seats, "alice", PrimaryChoice.KEEP)
+    return submit_order(service.application, "northwind", "alice", "acme-dental", options)
 
 
 def test_pumping_processes_each_submitted_order_once(service: CommandsService) -> None:

@@ -12,6 +12,7 @@ from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.services.commands.bootstrap import CommandsService
 from changeorders.services.feed import LocalWorker
 from changeorders.services.notifier.bootstrap import local_notifications
+from devtools.orders import submit_order
 from devtools.smtp import SmtpServer, smtp_server
 from devtools.tansu import free_port
 
@@ -35,12 +36,7 @@ def notifications(service: CommandsService, smtp_port: int) -> LocalWorker:
 
 def applied_order(service: CommandsService) -> UUID:
     """Riverside Clinic moves to SEG-PRO with Web Security and 15 more seats; lead dan."""
-    app = service.application
-    order_id = app.create_order("bluefin", "carol", "riverside-clinic")
     options = Options(15, "dan", PrimaryChoice.SELECT_NEW, ("SEG-PRO",), ("WEB",))
-    app.select_options("bluefin", "carol", order_id, options)
-    app.review("bluefin", "carol", order_id)
-    app.confirm("bluefin", "carol", order_id, True, True)
-    app.submit("bluefin", "carol", order_id)
+    order_id = submit_order(service.application, "bluefin", "carol", "riverside-clinic", options)
     service.processing.pump()
     return order_id

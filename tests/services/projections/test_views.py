@@ -13,19 +13,12 @@ from changeorders.services.commands.bootstrap import CommandsService
 from changeorders.services.feed import Poison
 from changeorders.services.projections.projection import ChangeOrderViews
 from changeorders.services.projections.views import views_recorder
-from changeorders.services.publishing import Publisher, is_published
+from changeorders.services.publishing import published_events
 from tests.services.test_publishing import run_one_order
 
 
 def published(service: CommandsService) -> list[PublishedEvent]:
-    app = service.application
-    publisher = Publisher(app)
-    events = []
-    for n in app.recorder.select_notifications(start=None, limit=100_000):
-        event = app.mapper.to_domain_event(n)
-        if is_published(event):
-            events.append(publisher.envelope(event, n.id))
-    return events
+    return list(published_events(service.application))
 
 
 def snapshot(service: CommandsService) -> dict[str, Any]:
