@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from changeorders.domain.order import ChangeOrder
+from changeorders.schemas.events import PublishedEvent
 from changeorders.schemas.views import CustomerDetails, CustomerSummary, OrderView, ReviewView
+
+if TYPE_CHECKING:
+    from changeorders.services.commands.audit import AccountAsOf
+    from changeorders.services.projections.verify import Verification
 
 
 def money(amount: Decimal) -> str:
@@ -110,3 +118,83 @@ def customer_panel(c: CustomerDetails) -> Panel:
     ):
         body.add_row(Text(label, style="bold"), value)
     return Panel(body, title=c.name, title_align="left")
+
+
+def history_table(
+    subject: str, events: list[PublishedEvent], summary: Callable[[PublishedEvent], str]
+) -> Table:
+    table = Table(title=f"History of {subject}", title_justify="left", header_style="bold")
+    for column in ("#", "At (UTC)", "Actor", "Event", "What changed"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        table.add_row(
+            str(event.position),
+            event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+            event.actor or "",
+            event.type,
+            summary(event),
+        )
+    table.caption = f"{len(events)} events"
+    return table
+
+
+def account_state(result: AccountAsOf) -> Panel:
+    s = result.state
+    body = Table.grid(padding=(0, 2))
+    for label, value in (
+        ("As of", result.as_of.isoformat() if result.as_of else f"version {s.version}"),
+        ("Account version", str(s.version)),
+        ("Primary", ", ".join(s.primary_products)),
+        ("Add-ons", ", ".join(s.add_ons) or "—"),
+        ("Seats", str(s.seats)),
+        ("Implementation lead", s.implementation_lead),
+        ("Monthly cost", money(result.monthly_cost)),
+        (
+            "Priced with",
+            f"price list {result.price_list_version}, agreement v{result.agreement_version}",
+        ),
+    ):
+        body.add_row(Text(label, style="bold"), value)
+    return Panel(body, title=f"{s.name} ({s.customer_id})", title_align="left")
+
+
+def order_state(order: ChangeOrder) -> Panel:
+    body = Table.grid(padding=(0, 2))
+    quote = order.applied_quote or order.quote_data
+    for label, value in (
+        ("Version", str(order.version)),
+        ("Status", order.status.value),
+        ("Customer", order.customer_key),
+        ("Options", str(order.options_data or "—")),
+        ("Monthly", f"{quote['monthly_before']} -> {quote['monthly_after']}" if quote else "—"),
+    ):
+        body.add_row(Text(label, style="bold"), value)
+    return Panel(body, title=f"Order {order.id}", title_align="left")
+
+
+def verification(result: Verification) -> Group:
+    table = Table(
+        header_style="bold",
+        title="Views: live vs rebuilt from the event store",
+        title_justify="left",
+    )
+    for column in ("View", "Rows", "Only live", "Only rebuilt"):
+        table.add_column(column)
+    differing = {d.table: d for d in result.differences}
+    for name, count in result.tables.items():
+        diff = differing.get(name)
+        table.add_row(
+            name,
+            str(count),
+            str(len(diff.only_live)) if diff else "0",
+            str(len(diff.only_rebuilt)) if diff else "0",
+        )
+    lines: list[Any] = [table]
+    for diff in result.differences:
+        for row in diff.only_live:
+            lines.append(Text(f"{diff.table} live:    {row}", style="red"))
+        for row in diff.only_rebuilt:
+            lines.append(Text(f"{diff.table} rebuilt: {row}", style="green"))
+    verdict = "[green]✓ equal[/]" if result.equal else "[red]✗ the views differ[/]"
+    lines.append(Text.from_markup(verdict))
+    return Group(*lines)

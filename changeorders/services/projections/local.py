@@ -24,6 +24,7 @@ class LocalViews:
     def __init__(self, application: Application[Any], *, follow: bool = True) -> None:
         self._follow = follow
         recorder = views_recorder(application.recorder.datastore)  # type: ignore[attr-defined]
+        self.recorder = recorder
         self._projection = ChangeOrderViews(recorder)
         self._feed = LocalFeed(application, ChangeOrderViews.name, recorder)
         self._publisher = Publisher(application)

@@ -44,6 +44,15 @@ TABLES = (
         PRIMARY KEY (order_id, version))""",
 )
 
+VIEW_TABLES = (
+    "customer_view",
+    "licence_counts",
+    "licence_history",
+    "order_view",
+    "order_history",
+    "attachments_view",
+)
+
 STATUS_BY_TYPE = {
     "ChangeOrder.Drafted": "draft",
     "ChangeOrder.OptionsSelected": "selected",
