@@ -10,7 +10,7 @@ import json
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +18,10 @@ from typing import Annotated, NoReturn
 from uuid import UUID
 
 import typer
+from prometheus_client import start_http_server
 from pydantic import ValidationError
 from rich.console import Console
+from rich.live import Live
 from rich.progress import Progress
 from rich.table import Table
 
@@ -38,6 +40,8 @@ from changeorders.services.commands.errors import ReferenceDataMissing
 from changeorders.services.commands.parsing import to_options
 from changeorders.services.dead_letters import list_parked, replay
 from changeorders.services.kafka_feed import dead_letter_topic
+from changeorders.services.lag import consumer_lag
+from changeorders.services.metrics import watch_lag
 from changeorders.services.projections.verify import rebuild_in_place, verify
 from changeorders.services.settings import Settings, SettingsError
 
@@ -371,6 +375,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
                     worker.join(timeout=5)
 
 
+def serve_metrics(settings: Settings, *, lag_of: Sequence[str] = ()) -> None:
+    """Prometheus metrics for a long-running service, when CHANGEORDERS_METRICS_PORT is set."""
+    if settings.metrics_port is None:
+        return
+    if lag_of:
+        watch_lag(settings.kafka_bootstrap, settings.events_topic, list(lag_of))
+    start_http_server(settings.metrics_port, addr="0.0.0.0")  # noqa: S104 - scraped from outside
+
+
 def stop_on_signals() -> threading.Event:
     """An event set by SIGTERM or SIGINT, so long-running services stop between batches."""
     stop = threading.Event()
@@ -383,6 +396,7 @@ def stop_on_signals() -> threading.Event:
 def relay() -> None:
     """Publish stored events to Kafka in store order (runs until SIGTERM)."""
     with commands_service() as service:
+        serve_metrics(service.settings)
         outbox = service.relay()
         console.print(f"relaying to {service.settings.events_topic}; backlog {outbox.backlog()}")
         outbox.run_until(stop_on_signals())
@@ -397,7 +411,11 @@ def process() -> None:
     """
     stop = stop_on_signals()
     with commands_service() as service:
-        if service.settings.delivery == "kafka":
+        kafka = service.settings.delivery == "kafka"
+        serve_metrics(
+            service.settings, lag_of=[service.settings.group("processor")] if kafka else []
+        )
+        if kafka:
             service.kafka_processing(stop)()
         else:
             service.processing.run_until(stop)
@@ -414,7 +432,11 @@ def notify() -> None:
 
     stop = stop_on_signals()
     with commands_service() as service:
-        if service.settings.delivery == "kafka":
+        kafka = service.settings.delivery == "kafka"
+        serve_metrics(
+            service.settings, lag_of=[service.settings.group("notifier")] if kafka else []
+        )
+        if kafka:
             kafka_notifications(service.application, service.settings, stop)()
         else:
             local_notifications(service.application, service.settings).run_until(stop)
@@ -438,6 +460,32 @@ def attachment(
 
 
 @app.command()
+def lag(
+    group: Annotated[
+        list[str] | None, typer.Option(help="Consumer groups (default: the services').")
+    ] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh every 2 s until Ctrl-C.")] = False,
+) -> None:
+    """Consumer lag per group, topic and partition: committed, end, lag, time since the last
+    consumed event."""
+    settings = Settings.from_env()
+    groups = group or [settings.group(role) for role in ("views", "processor", "notifier")]
+
+    def table() -> Table:
+        return render.lag_table(
+            consumer_lag(settings.kafka_bootstrap, settings.events_topic, groups)
+        )
+
+    if not watch:
+        console.print(table())
+        return
+    stop = stop_on_signals()
+    with Live(table(), console=console, refresh_per_second=1) as live:
+        while not stop.wait(2):
+            live.update(table())
+
+
+@app.command()
 def project() -> None:
     """Build the customer, licence and order views from Kafka (runs until SIGTERM)."""
     from changeorders.services.projections.bootstrap import build as build_projections
@@ -446,6 +494,7 @@ def project() -> None:
         settings = Settings.from_env()
     except SettingsError as exc:
         fail(str(exc), EXIT_SETUP)
+    serve_metrics(settings, lag_of=[settings.group("views")])
     build_projections(settings, stop_on_signals()).run()
 
 

@@ -15,6 +15,8 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
+from changeorders.services.metrics import EVENTS_HANDLED, HANDLING_SECONDS
+
 BATCH_SIZE = 500
 
 Handler = Callable[[Any, Tracking], None]
@@ -64,9 +66,11 @@ class LocalFeed:
             for notification in notifications:
                 event = self._application.mapper.to_domain_event(notification)
                 try:
-                    handler(event, Tracking(self.name, notification.id))
+                    with HANDLING_SECONDS.labels(self.name).time():
+                        handler(event, Tracking(self.name, notification.id))
                 except (IntegrityError, psycopg.IntegrityError, Retryable):
                     return done  # tracked by another process, or to be retried next pass
+                EVENTS_HANDLED.labels(self.name, notification.topic.rsplit(":", 1)[-1]).inc()
                 done += 1
             if len(notifications) < BATCH_SIZE:
                 return done

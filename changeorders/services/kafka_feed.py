@@ -24,6 +24,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_published
 from changeorders.services.feed import Poison, Retryable
+from changeorders.services.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLING_SECONDS
 from changeorders.services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class DeadLetters:
         ]
         send = self._producer.send(self.topic, key=record.key, value=record.value, headers=headers)
         send.get(timeout=30)  # durable before the source offset is committed
+        DEAD_LETTERS.labels(group, type(error).__name__).inc()
         log.warning("parked %s:%s@%s: %s", record.topic, record.partition, record.offset, error)
 
 
@@ -151,7 +153,9 @@ class KafkaFeed:
         attempt = 0
         while True:
             try:
-                handler(event, tracking)
+                with HANDLING_SECONDS.labels(self._group).time():
+                    handler(event, tracking)
+                EVENTS_HANDLED.labels(self._group, event.type).inc()
                 return
             except Poison as exc:
                 self._dead_letters.park(record, self._group, exc)

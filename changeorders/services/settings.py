@@ -36,6 +36,8 @@ class Settings:
     ``_SMTP_PASSWORD``                   the rest of the SMTP connection
     ``CHANGEORDERS_MAIL_FROM``           sender address (default orders@changeorders.example)
     ``CHANGEORDERS_OUTBOX_DIR``          where .eml files and addendum copies go (default outbox)
+    ``CHANGEORDERS_METRICS_PORT``        serve Prometheus metrics on this port (long-running
+                                      services; the API serves them at /metrics)
     ``CHANGEORDERS_GROUP_PREFIX``        consumer groups are ``<prefix>-views``, ``-processor``,
                                       ``-dlq-replay`` (default ``changeorders``)
     ``CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS`` / ``_HEARTBEAT_MS``  consumer-group liveness
@@ -64,6 +66,7 @@ class Settings:
     smtp_password: str | None = None
     mail_from: str = "orders@changeorders.example"
     outbox_dir: Path = Path("outbox")
+    metrics_port: int | None = None
     group_prefix: str = "changeorders"
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_ms: int = 3_000
@@ -114,6 +117,9 @@ class Settings:
                 smtp_password=env.get("CHANGEORDERS_SMTP_PASSWORD") or None,
                 mail_from=get("MAIL_FROM", "orders@changeorders.example"),
                 outbox_dir=Path(get("OUTBOX_DIR", "outbox")),
+                metrics_port=int(env["CHANGEORDERS_METRICS_PORT"])
+                if env.get("CHANGEORDERS_METRICS_PORT")
+                else None,
                 group_prefix=get("GROUP_PREFIX", "changeorders"),
                 kafka_session_timeout_ms=int(get("KAFKA_SESSION_TIMEOUT_MS", "10000")),
                 kafka_heartbeat_ms=int(get("KAFKA_HEARTBEAT_MS", "3000")),

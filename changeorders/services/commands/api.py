@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import make_asgi_app
 from pydantic import BaseModel, StringConstraints
 
 from changeorders.domain.errors import (
@@ -193,9 +197,23 @@ def create_api(
         lambda _r, e: validation_response(e),
     )
 
+    api.mount("/metrics", make_asgi_app())
+
     @api.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
+        """Alive: the process answers."""
         return {"status": "ok"}
+
+    @api.get("/readyz", tags=["ops"], responses={503: {"model": ErrorBody}})
+    def readyz() -> JSONResponse:
+        """Ready: the event store answers a query."""
+        try:
+            with service.recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+                cursor.execute("SELECT 1")
+        except (PersistenceError, psycopg.Error, sqlite3.Error) as exc:
+            body = ErrorBody(rule="event-store-unavailable", message=str(exc))
+            return JSONResponse(body.model_dump(mode="json"), status_code=503)
+        return JSONResponse({"status": "ready"})
 
     @api.get("/v1/customers", tags=["customers"])
     def list_customers(msp: Msp) -> list[CustomerSummary]:

@@ -18,6 +18,7 @@ from kafka import KafkaProducer
 
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.database import tracking_recorder
+from changeorders.services.metrics import RELAY_BACKLOG, RELAY_PUBLISHED
 from changeorders.services.publishing import Publisher, is_published
 
 BATCH_SIZE = 500
@@ -86,6 +87,8 @@ class OutboxRelay:
         for send in sends:
             send.get()  # raises if the broker did not acknowledge: the batch is not recorded
         self._tracking.insert_tracking(Tracking(self.name, notifications[-1].id))
+        RELAY_PUBLISHED.inc(len(sends))
+        RELAY_BACKLOG.set(self.backlog())
         return len(notifications)
 
     def run_until(self, stop: threading.Event, idle_wait: float = 0.2) -> None:

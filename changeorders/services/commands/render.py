@@ -17,6 +17,7 @@ from changeorders.schemas.views import CustomerDetails, CustomerSummary, OrderVi
 
 if TYPE_CHECKING:
     from changeorders.services.commands.audit import AccountAsOf
+    from changeorders.services.lag import PartitionLag
     from changeorders.services.projections.verify import Verification
 
 
@@ -198,3 +199,21 @@ def verification(result: Verification) -> Group:
     verdict = "[green]✓ equal[/]" if result.equal else "[red]✗ the views differ[/]"
     lines.append(Text.from_markup(verdict))
     return Group(*lines)
+
+
+def lag_table(rows: list[PartitionLag]) -> Table:
+    table = Table(header_style="bold", title="Consumer lag", title_justify="left")
+    for column in ("Group", "Topic", "Partition", "Committed", "End", "Lag", "Last consumed"):
+        table.add_column(column, justify="left" if column in ("Group", "Topic") else "right")
+    for row in rows:
+        since = row.seconds_since_last()
+        table.add_row(
+            row.group,
+            row.topic,
+            str(row.partition),
+            "—" if row.committed is None else str(row.committed),
+            str(row.end),
+            Text(str(row.lag), style="bold red" if row.lag else "green"),
+            "never" if since is None else f"{since:,.0f} s ago",
+        )
+    return table

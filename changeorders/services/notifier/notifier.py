@@ -18,6 +18,7 @@ from changeorders.schemas.events import PublishedEvent
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.attachments import Attachment, AttachmentStore
 from changeorders.services.feed import Retryable
+from changeorders.services.metrics import EMAILS
 from changeorders.services.notifier.addendum import (
     MEDIA_TYPE,
     Addendum,
@@ -109,8 +110,10 @@ class Notifier:
         try:
             self._transport.send(email)
         except SendFailed as exc:
+            EMAILS.labels(email.role, "failed").inc()
             ledger.failed(email.message_id, str(exc))
             app.record_notification_failure(order_id, email.role, email.recipient, str(exc))
             raise Retryable(str(exc)) from exc
         ledger.sent(email.message_id)
+        EMAILS.labels(email.role, "sent").inc()
         app.record_notification(order_id, email.role, email.recipient, email.message_id)

@@ -1,0 +1,74 @@
+"""Consumer lag per group, topic and partition, read from the broker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    group: str
+    topic: str
+    partition: int
+    committed: int | None
+    end: int
+    last_consumed_at: datetime | None
+
+    @property
+    def lag(self) -> int:
+        return self.end - (self.committed or 0)
+
+    def seconds_since_last(self, now: datetime | None = None) -> float | None:
+        if self.last_consumed_at is None:
+            return None
+        return ((now or datetime.now(UTC)) - self.last_consumed_at).total_seconds()
+
+
+def consumer_lag(bootstrap: str, topic: str, groups: list[str]) -> list[PartitionLag]:
+    """Committed offset, end offset, and when the last consumed record was produced."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        numbers = sorted(consumer.partitions_for_topic(topic) or [])
+        partitions = [TopicPartition(topic, n) for n in numbers]
+        if not partitions:
+            return []
+        ends = consumer.end_offsets(partitions)
+        found = []
+        for group in groups:
+            committed = admin.list_group_offsets({group: partitions}).get(group, {})
+            for tp in partitions:
+                meta = committed.get(tp)
+                offset = meta.offset if meta is not None and meta.offset >= 0 else None
+                found.append(
+                    PartitionLag(
+                        group,
+                        topic,
+                        tp.partition,
+                        offset,
+                        ends[tp],
+                        _produced_at(consumer, tp, offset),
+                    )
+                )
+        return found
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def _produced_at(
+    consumer: KafkaConsumer, tp: TopicPartition, committed: int | None
+) -> datetime | None:
+    """The timestamp of the last record the group consumed (the one before its offset)."""
+    if not committed:
+        return None
+    consumer.assign([tp])
+    consumer.seek(tp, committed - 1)
+    for _ in range(10):
+        records = consumer.poll(timeout_ms=500, max_records=1).get(tp)
+        if records:
+            return datetime.fromtimestamp(records[0].timestamp / 1000, UTC)
+    return None
