@@ -41,6 +41,7 @@ from changeorders.services.commands.parsing import to_options
 from changeorders.services.dead_letters import list_parked, replay
 from changeorders.services.kafka_feed import dead_letter_topic
 from changeorders.services.lag import consumer_lag
+from changeorders.services.logs import configure_logging
 from changeorders.services.metrics import watch_lag
 from changeorders.services.projections.verify import rebuild_in_place, verify
 from changeorders.services.settings import Settings, SettingsError
@@ -354,6 +355,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from changeorders.services.notifier.bootstrap import local_notifications
 
+    configure_logging("api")
     with commands_service() as service:
         stop = threading.Event()
         workers = [
@@ -395,6 +397,7 @@ def stop_on_signals() -> threading.Event:
 @app.command()
 def relay() -> None:
     """Publish stored events to Kafka in store order (runs until SIGTERM)."""
+    configure_logging("relay")
     with commands_service() as service:
         serve_metrics(service.settings)
         outbox = service.relay()
@@ -409,6 +412,7 @@ def process() -> None:
     With CHANGEORDERS_DELIVERY=kafka it consumes the events topic in its consumer group;
     otherwise it follows the event store directly.
     """
+    configure_logging("processor")
     stop = stop_on_signals()
     with commands_service() as service:
         kafka = service.settings.delivery == "kafka"
@@ -430,6 +434,7 @@ def notify() -> None:
     """
     from changeorders.services.notifier.bootstrap import kafka_notifications, local_notifications
 
+    configure_logging("notifier")
     stop = stop_on_signals()
     with commands_service() as service:
         kafka = service.settings.delivery == "kafka"
@@ -494,6 +499,7 @@ def project() -> None:
         settings = Settings.from_env()
     except SettingsError as exc:
         fail(str(exc), EXIT_SETUP)
+    configure_logging("projections")
     serve_metrics(settings, lag_of=[settings.group("views")])
     build_projections(settings, stop_on_signals()).run()
 

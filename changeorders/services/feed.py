@@ -15,6 +15,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
+from changeorders.services.correlation import correlated, correlation_of
 from changeorders.services.metrics import EVENTS_HANDLED, HANDLING_SECONDS
 
 BATCH_SIZE = 500
@@ -66,7 +67,15 @@ class LocalFeed:
             for notification in notifications:
                 event = self._application.mapper.to_domain_event(notification)
                 try:
-                    with HANDLING_SECONDS.labels(self.name).time():
+                    with (
+                        correlated(
+                            correlation_of(
+                                self._application, event.originator_id, event.originator_version
+                            ),
+                            aggregate_id=str(event.originator_id),
+                        ),
+                        HANDLING_SECONDS.labels(self.name).time(),
+                    ):
                         handler(event, Tracking(self.name, notification.id))
                 except (IntegrityError, psycopg.IntegrityError, Retryable):
                     return done  # tracked by another process, or to be retried next pass

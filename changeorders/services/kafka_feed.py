@@ -23,6 +23,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_published
+from changeorders.services.correlation import correlated
 from changeorders.services.feed import Poison, Retryable
 from changeorders.services.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLING_SECONDS
 from changeorders.services.settings import Settings
@@ -153,8 +154,17 @@ class KafkaFeed:
         attempt = 0
         while True:
             try:
-                with HANDLING_SECONDS.labels(self._group).time():
+                with (
+                    correlated(
+                        event.correlation_id,
+                        event_id=str(event.event_id),
+                        aggregate_id=str(event.aggregate_id),
+                        customer=event.customer,
+                    ),
+                    HANDLING_SECONDS.labels(self._group).time(),
+                ):
                     handler(event, tracking)
+                    log.info("handled %s", event.type, extra={"group": self._group})
                 EVENTS_HANDLED.labels(self._group, event.type).inc()
                 return
             except Poison as exc:

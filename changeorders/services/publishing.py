@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 from eventsourcing.application import Application
 
 from changeorders.schemas.events import PAYLOADS, PublishedEvent, current_version
+from changeorders.services.correlation import correlation_of
 
 EVENT_ID_NAMESPACE = UUID("0f4b8a52-1d3e-4c55-9f0e-6b7d2a9c8e31")
 ACTOR_FIELDS = (
@@ -68,10 +69,10 @@ class Publisher:
     def __init__(self, application: Application[Any]) -> None:
         self._application = application
         self._owners: OrderedDict[UUID, tuple[str | None, str | None]] = OrderedDict()
+        self._prefetched: dict[tuple[UUID, int], str] = {}
+        self._covered: set[tuple[UUID, int]] = set()
 
-    def envelope(
-        self, event: Any, position: int, correlation_id: str | None = None
-    ) -> PublishedEvent:
+    def envelope(self, event: Any, position: int) -> PublishedEvent:
         kind = event_type(event)
         data = {k: v for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS}
         msp, customer = self._owner(event)
@@ -87,10 +88,24 @@ class Publisher:
             actor=actor_of(event),
             customer=customer,
             msp=msp,
-            correlation_id=correlation_id,
+            correlation_id=self.correlation_of(event),
             position=position,
             data=PAYLOADS[kind].model_validate(data).model_dump(mode="json"),
         )
+
+    def prefetch_correlations(self, events: list[Any]) -> None:
+        """Look a batch's correlation ids up at once (the relay's hot path)."""
+        correlations = getattr(self._application, "correlations", None)
+        if correlations is not None:
+            keys = [(e.originator_id, e.originator_version) for e in events]
+            self._prefetched = correlations.lookup_many(keys)
+            self._covered = set(keys)
+
+    def correlation_of(self, event: Any) -> str | None:
+        key = (event.originator_id, event.originator_version)
+        if key in self._covered:
+            return self._prefetched.get(key)
+        return correlation_of(self._application, *key)
 
     def _owner(self, event: Any) -> tuple[str | None, str | None]:
         aggregate_id = event.originator_id

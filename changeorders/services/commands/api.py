@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -57,7 +59,11 @@ from changeorders.services.commands.errors import (
 )
 from changeorders.services.commands.idempotency import MAX_KEY_LENGTH, IdempotencyStore
 from changeorders.services.commands.parsing import to_options
+from changeorders.services.correlation import correlated
 from changeorders.services.projections.local import LocalViews
+
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+log = logging.getLogger(__name__)
 
 _STATUS_BY_KIND = {ErrorKind.RULE: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
 _ERRORS = {code: {"model": ErrorBody} for code in (401, 404, 409, 422, 503)}
@@ -198,6 +204,19 @@ def create_api(
     )
 
     api.mount("/metrics", make_asgi_app())
+
+    @api.middleware("http")
+    async def correlation(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Every request runs under a correlation id: the caller's, or a new one."""
+        given = request.headers.get("X-Correlation-Id", "")
+        correlation_id = given if _CORRELATION_ID.fullmatch(given) else str(uuid4())
+        with correlated(correlation_id, path=request.url.path, method=request.method):
+            response = await call_next(request)
+            log.info("%s %s -> %s", request.method, request.url.path, response.status_code)
+        response.headers["X-Correlation-Id"] = correlation_id
+        return response
 
     @api.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -36,6 +36,7 @@ from changeorders.services.commands.errors import (
     NotAuthenticated,
     ReferenceDataMissing,
 )
+from changeorders.services.correlation import CorrelationStore, current
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -59,6 +60,24 @@ class ChangeOrdersApplication(Application[UUID]):
     """Change orders and the reference data they are priced and checked against."""
 
     name = "changeorders"
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        self.correlations = CorrelationStore(self.recorder.datastore)  # type: ignore[attr-defined]
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save, and remember which request or event the new events were stored for."""
+        recordings = super().save(*objs, **kwargs)
+        correlation_id = current()
+        if correlation_id and recordings:
+            self.correlations.record(
+                [
+                    (r.domain_event.originator_id, r.domain_event.originator_version)
+                    for r in recordings
+                ],
+                correlation_id,
+            )
+        return recordings
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Use only the settings passed in: never read ``os.environ`` this deep."""

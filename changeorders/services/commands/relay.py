@@ -69,12 +69,15 @@ class OutboxRelay:
         )
         if not notifications:
             return 0
+        events = [
+            (n.id, e)
+            for n in notifications
+            if is_published(e := self._application.mapper.to_domain_event(n))
+        ]
+        self._publisher.prefetch_correlations([e for _, e in events])
         sends = []
-        for notification in notifications:
-            event = self._application.mapper.to_domain_event(notification)
-            if not is_published(event):
-                continue
-            envelope = self._publisher.envelope(event, notification.id)
+        for position, event in events:
+            envelope = self._publisher.envelope(event, position)
             sends.append(
                 self._producer.send(
                     self._topic,

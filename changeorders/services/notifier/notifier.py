@@ -7,6 +7,7 @@ A send that fails is recorded (the order view shows it) and retried with backoff
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ from changeorders.domain.order import OrderStatus
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.attachments import Attachment, AttachmentStore
+from changeorders.services.correlation import current
 from changeorders.services.feed import Retryable
 from changeorders.services.metrics import EMAILS
 from changeorders.services.notifier.addendum import (
@@ -30,6 +32,7 @@ from changeorders.services.notifier.ledger import DeliveryLedger
 from changeorders.services.notifier.mail import Email, SendFailed, Transport, compose
 
 APPLIED = "ChangeOrder.Applied"
+log = logging.getLogger(__name__)
 
 
 class Notifier:
@@ -75,6 +78,8 @@ class Notifier:
                 order_id, addendum.attachment_id, addendum.file_name, len(pdf), sha256(pdf)
             )
         for email in compose(addendum, pdf, self._sender):
+            if correlation_id := current():
+                email.message["X-Correlation-ID"] = correlation_id
             self._deliver(order_id, email)
 
     def _addendum(self, addendum: Addendum) -> bytes:
@@ -111,9 +116,11 @@ class Notifier:
             self._transport.send(email)
         except SendFailed as exc:
             EMAILS.labels(email.role, "failed").inc()
+            log.warning("email failed: %s", exc, extra={"role": email.role})
             ledger.failed(email.message_id, str(exc))
             app.record_notification_failure(order_id, email.role, email.recipient, str(exc))
             raise Retryable(str(exc)) from exc
         ledger.sent(email.message_id)
         EMAILS.labels(email.role, "sent").inc()
+        log.info("email sent", extra={"role": email.role, "message_id": email.message_id})
         app.record_notification(order_id, email.role, email.recipient, email.message_id)
