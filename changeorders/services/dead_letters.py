@@ -9,6 +9,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from changeorders.services.kafka_feed import new_consumer, new_producer
+from changeorders.services.lag import end_offset
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,12 @@ def list_parked(bootstrap: str, dlq_topic: str, poll_ms: int = 1000) -> list[Par
         partitions = [TopicPartition(dlq_topic, n) for n in numbers]
         if not partitions:
             return []
+        ends = {
+            tp: end_offset(consumer, tp, end)
+            for tp, end in consumer.end_offsets(partitions).items()
+        }
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
         found: list[ParkedRecord] = []
         while any(consumer.position(p) < ends[p] for p in partitions):
             for records in consumer.poll(timeout_ms=poll_ms).values():
@@ -67,6 +71,8 @@ def _caught_up(consumer: KafkaConsumer) -> bool:
     if not assigned:
         return False
     ends = consumer.end_offsets(list(assigned))
+    # Parked records are sent one by one, so even brokers that report the start of the last
+    # batch as the end (see lag.end_offset) report the true end here.
     return all(consumer.position(p) >= ends[p] for p in assigned)
 
 

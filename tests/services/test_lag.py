@@ -19,8 +19,9 @@ pytestmark = pytest.mark.kafka
 def test_lag_of_a_group_held_back_by_three_events(broker: Broker, topic: str) -> None:
     ensure_topics(broker.bootstrap, [topic], 1, 1)
     producer = new_producer(broker.bootstrap)
-    for n in range(10):
-        producer.send(topic, key=b"k", value=str(n).encode()).get(timeout=10)
+    sends = [producer.send(topic, key=b"k", value=str(n).encode()) for n in range(10)]
+    producer.flush()  # one batch: the end offset must still count every record
+    assert [s.get(timeout=10).offset for s in sends] == list(range(10))
     producer.close()
     group = f"held-back-{topic}"
     consumer = KafkaConsumer(

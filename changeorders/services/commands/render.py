@@ -131,7 +131,7 @@ def history_table(
         table.add_row(
             str(event.position),
             event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
-            event.actor or "",
+            event.actor or "[dim]system[/]",
             event.type,
             summary(event),
         )
