@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import make_asgi_app
 from pydantic import BaseModel, StringConstraints
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from changeorders.domain.errors import (
     AttachmentNotFound,
@@ -124,6 +125,16 @@ def error_response(exc: Exception) -> JSONResponse:
     raise exc
 
 
+def http_error_response(exc: StarletteHTTPException) -> JSONResponse:
+    """Errors the framework raises itself, in our error shape; a body that cannot even be
+    parsed is a malformed request like any other (422)."""
+    if exc.status_code == 400:
+        body = ErrorBody(rule="invalid-request", message=f"the request body: {exc.detail}")
+        return JSONResponse(body.model_dump(mode="json"), status_code=422)
+    body = ErrorBody(rule=f"http-{exc.status_code}", message=str(exc.detail))
+    return JSONResponse(body.model_dump(mode="json"), status_code=exc.status_code)
+
+
 def validation_response(exc: RequestValidationError) -> JSONResponse:
     errors = [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
@@ -198,6 +209,10 @@ def create_api(
         ReferenceDataMissing,
     ):
         api.add_exception_handler(exc_type, lambda _r, e: error_response(e))
+    api.add_exception_handler(
+        StarletteHTTPException,
+        lambda _r, e: http_error_response(e),
+    )
     api.add_exception_handler(
         RequestValidationError,
         lambda _r, e: validation_response(e),
