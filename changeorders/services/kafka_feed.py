@@ -20,7 +20,7 @@ import psycopg
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_published
 from changeorders.services.correlation import correlated
@@ -138,9 +138,20 @@ class KafkaFeed:
         return set(self._consumer.assignment())
 
     def run_until_stopped(self, handler: EventHandler) -> None:
+        """Consume until stopped. A broker outage (a commit or poll failing) is waited out:
+        records whose offsets were not committed come again, and their effects are
+        idempotent."""
+        failures = 0
         try:
             while not self._stop.is_set():
-                self.pump(handler)
+                try:
+                    self.pump(handler)
+                    failures = 0
+                except KafkaError as exc:
+                    failures += 1
+                    wait = min(MAX_BACKOFF_SECONDS, 0.2 * 2**failures)
+                    log.warning("%s waiting %.1fs after: %s", self._group, wait, exc)
+                    self._stop.wait(wait)
         finally:
             self._consumer.close()
 

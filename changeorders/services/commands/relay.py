@@ -9,12 +9,15 @@ recorded position and may republish a tail, never skip: consumers dedupe by even
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
+import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import OperationalError, Tracking, TrackingRecorder
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.database import tracking_recorder
@@ -22,6 +25,8 @@ from changeorders.services.metrics import RELAY_BACKLOG, RELAY_PUBLISHED
 from changeorders.services.publishing import Publisher, is_published
 
 BATCH_SIZE = 500
+MAX_BACKOFF_SECONDS = 30.0
+log = logging.getLogger(__name__)
 
 
 def relay_tracking(datastore: Any) -> TrackingRecorder:
@@ -95,10 +100,24 @@ class OutboxRelay:
         return len(notifications)
 
     def run_until(self, stop: threading.Event, idle_wait: float = 0.2) -> None:
-        """Publish as events are stored, until ``stop`` is set; then close the producer."""
+        """Publish as events are stored, until ``stop`` is set; then close the producer.
+
+        A broker or database outage is waited out with backoff: the unacknowledged batch is
+        published again once both answer (consumers dedupe by event id).
+        """
+        failures = 0
         try:
             while not stop.is_set():
-                if not self.pump():
+                try:
+                    published = self.pump()
+                except (KafkaError, OperationalError, psycopg.OperationalError) as exc:
+                    failures += 1
+                    wait = min(MAX_BACKOFF_SECONDS, 0.2 * 2**failures)
+                    log.warning("relay waiting %.1fs after: %s", wait, exc)
+                    stop.wait(wait)
+                    continue
+                failures = 0
+                if not published:
                     stop.wait(idle_wait)
         finally:
             self._producer.close()
