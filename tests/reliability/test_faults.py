@@ -4,7 +4,10 @@ and every applied order sent exactly two emails."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,24 +15,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.projections.bootstrap import ProjectionsService
+from changeorders.services.commands.bootstrap import CommandsService, build
+from changeorders.services.database import datastore
 from changeorders.services.projections.verify import verify
+from changeorders.services.projections.views import views_recorder
 from devtools.smtp import SmtpServer, smtp_server
 from devtools.tansu import free_port
 from tests.e2e.test_kafka_flow import kafka_settings, place_order, running, statuses, wait_for
 from tests.kafka import Broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.faults]
+CLI = [sys.executable, "-m", "changeorders"]
 OUTAGE_SECONDS = 8  # > the tests' 6 s consumer session: the groups rebalance afterwards
 
 
-def check_invariants(
-    commands: CommandsService,
-    projections: list[ProjectionsService],
-    smtp: SmtpServer,
-    orders: list[str],
-) -> None:
+def check_invariants(commands: CommandsService, smtp: SmtpServer, orders: list[str]) -> None:
     client = TestClient(commands.api())
     wait_for(
         lambda: all(statuses(client).get(o) == "notified" for o in orders),
@@ -46,7 +46,8 @@ def check_invariants(
             if type(e).__name__ in ("Applied", "Rejected")
         ]
         assert outcomes == ["Applied"]
-    assert verify(app, projections[0].queries._views, commands.settings).equal
+    live = views_recorder(datastore(commands.settings, "views"))
+    assert verify(app, live, commands.settings).equal
 
 
 def test_broker_paused_while_orders_are_submitted(
@@ -56,10 +57,7 @@ def test_broker_paused_while_orders_are_submitted(
     settings = kafka_settings(broker, topic, postgres_schema, port, tmp_path, 2)
     with (
         smtp_server(port) as smtp,
-        running(settings, sample_data, projections=1) as (
-            commands,
-            projections,
-        ),
+        running(settings, sample_data, projections=1) as (commands, _),
     ):
         client = TestClient(commands.api())
         orders = [place_order(client, "acme-dental", 1)]
@@ -71,4 +69,51 @@ def test_broker_paused_while_orders_are_submitted(
         finally:
             broker.process.send_signal(signal.SIGCONT)  # ...and comes back
         orders += [place_order(client, "sunrise-bakery", 3)]
-        check_invariants(commands, projections, smtp, orders)
+        check_invariants(commands, smtp, orders)
+
+
+def test_services_killed_mid_stream_and_restarted(
+    broker: Broker, topic: str, postgres_schema: str, sample_data: ReferenceData, tmp_path: Path
+) -> None:
+    """SIGKILL the processor, notifier and projections while orders flow; restart them."""
+    port = free_port()
+    settings = kafka_settings(broker, topic, postgres_schema, port, tmp_path, 2)
+    env = os.environ | {
+        "CHANGEORDERS_EVENT_STORE": "postgres",
+        "CHANGEORDERS_POSTGRES_SCHEMA": postgres_schema,
+        "CHANGEORDERS_DELIVERY": "kafka",
+        "CHANGEORDERS_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "CHANGEORDERS_EVENTS_TOPIC": topic,
+        "CHANGEORDERS_TOPIC_PARTITIONS": "2",
+        "CHANGEORDERS_GROUP_PREFIX": topic,
+        "CHANGEORDERS_SMTP_HOST": "127.0.0.1",
+        "CHANGEORDERS_SMTP_PORT": str(port),
+        "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
+    }
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        log = (tmp_path / f"{name}.log").open("ab")
+        return subprocess.Popen([*CLI, name], env=env, stdout=log, stderr=log)
+
+    commands = build(settings)
+    commands.application.load_reference_data(sample_data)
+    client = TestClient(commands.api())
+    with smtp_server(port) as smtp:
+        services = {name: start(name) for name in ("relay", "process", "notify", "project")}
+        try:
+            orders = [place_order(client, c, 1) for c in ("acme-dental", "harbor-logistics")]
+            wait_for(lambda: len(smtp.inbox.messages) >= 1, what="the first email")
+            for name in ("process", "notify", "project"):
+                services[name].send_signal(signal.SIGKILL)
+                services[name].wait(timeout=10)
+            orders += [place_order(client, c, 2) for c in ("acme-dental", "sunrise-bakery")]
+            for name in ("process", "notify", "project"):
+                services[name] = start(name)
+            check_invariants(commands, smtp, orders)
+        finally:
+            for service in services.values():
+                service.send_signal(signal.SIGTERM)
+            for service in services.values():
+                service.wait(timeout=30)
+            commands.close()
