@@ -26,6 +26,8 @@ class Settings:
     ``_SCHEMA``                       PostgreSQL connection (defaults: 127.0.0.1, 5432, test,
                                       postgres, empty, public)
     ``CHANGEORDERS_POSTGRES_POOL_SIZE``  connections kept per process (default 5)
+    ``CHANGEORDERS_POSTGRES_CONNECT_TIMEOUT``  seconds to wait for a connection (default 5): with
+                                      the library's retries, how soon an outage becomes a 503
     ``CHANGEORDERS_IDEMPOTENCY_HOURS``   how long idempotency keys are kept (default 48)
     ``CHANGEORDERS_DELIVERY``            ``local`` (default: in-process, no broker) or ``kafka``
     ``CHANGEORDERS_KAFKA_BOOTSTRAP``     Kafka bootstrap servers (default 127.0.0.1:9092)
@@ -53,6 +55,7 @@ class Settings:
     postgres_password: str = ""
     postgres_schema: str = "public"
     postgres_pool_size: int = 5
+    postgres_connect_timeout: int = 5
     idempotency_hours: int = IDEMPOTENCY_RETENTION_HOURS
     delivery: Literal["local", "kafka"] = "local"
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -104,6 +107,7 @@ class Settings:
                 postgres_password=get("POSTGRES_PASSWORD", ""),
                 postgres_schema=get("POSTGRES_SCHEMA", "public"),
                 postgres_pool_size=int(get("POSTGRES_POOL_SIZE", "5")),
+                postgres_connect_timeout=int(get("POSTGRES_CONNECT_TIMEOUT", "5")),
                 idempotency_hours=int(get("IDEMPOTENCY_HOURS", str(IDEMPOTENCY_RETENTION_HOURS))),
                 delivery=delivery,  # type: ignore[arg-type]
                 kafka_bootstrap=get("KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
@@ -154,5 +158,6 @@ class Settings:
             "POSTGRES_PASSWORD": self.postgres_password,
             "POSTGRES_SCHEMA": self.postgres_schema,
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
             "POSTGRES_LOCK_TIMEOUT": "5",
         }

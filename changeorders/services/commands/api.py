@@ -6,6 +6,7 @@ Thin: authenticate, parse (pydantic), call the application, present. Domain erro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -16,7 +17,7 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 import psycopg
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -66,8 +67,19 @@ from changeorders.services.projections.local import LocalViews
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger(__name__)
 
+#: A database that is down or a connection that was cut: the command did not happen, and
+#: the client may retry it (with its idempotency key, it cannot happen twice).
+STORE_UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+MAX_BODY_BYTES = 64 * 1024
+
 _STATUS_BY_KIND = {ErrorKind.RULE: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
-_ERRORS = {code: {"model": ErrorBody} for code in (401, 404, 409, 422, 503)}
+_ERRORS = {code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 503)}
 
 _bearer = HTTPBearer(auto_error=False, description="An MSP-scoped API token.")
 
@@ -119,6 +131,14 @@ def error_response(exc: Exception) -> JSONResponse:
         status = 422 if isinstance(exc, IdempotencyKeyReused) else 409
         body = ErrorBody(rule=exc.rule, message=str(exc))
         return JSONResponse(body.model_dump(mode="json"), status_code=status)
+    if isinstance(exc, STORE_UNAVAILABLE):
+        body = ErrorBody(
+            rule="event-store-unavailable",
+            message="the event store did not answer; nothing was stored: retry the request",
+        )
+        return JSONResponse(
+            body.model_dump(mode="json"), status_code=503, headers={"Retry-After": "1"}
+        )
     if isinstance(exc, ReferenceDataMissing):
         body = ErrorBody(rule="service-not-ready", message=str(exc))
         return JSONResponse(body.model_dump(mode="json"), status_code=503)
@@ -192,6 +212,10 @@ def create_api(
             response = action()
         except (DomainError, ReferenceDataMissing) as exc:
             response = error_response(exc)
+        except STORE_UNAVAILABLE:
+            with contextlib.suppress(*STORE_UNAVAILABLE):
+                idempotency.release(msp, key)  # let the retry run; the store may still be down
+            raise
         except BaseException:
             idempotency.release(msp, key)
             raise
@@ -207,6 +231,7 @@ def create_api(
         IdempotencyKeyReused,
         IdempotencyKeyInFlight,
         ReferenceDataMissing,
+        *STORE_UNAVAILABLE,
     ):
         api.add_exception_handler(exc_type, lambda _r, e: error_response(e))
     api.add_exception_handler(
@@ -225,6 +250,13 @@ def create_api(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         """Every request runs under a correlation id: the caller's, or a new one."""
+        length = request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            body = ErrorBody(
+                rule="payload-too-large",
+                message=f"request bodies are limited to {MAX_BODY_BYTES} bytes",
+            )
+            return JSONResponse(body.model_dump(mode="json"), status_code=413)
         given = request.headers.get("X-Correlation-Id", "")
         correlation_id = given if _CORRELATION_ID.fullmatch(given) else str(uuid4())
         with correlated(correlation_id, path=request.url.path, method=request.method):

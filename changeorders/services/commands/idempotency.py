@@ -30,8 +30,12 @@ CREATE TABLE IF NOT EXISTS {table} (
 )"""
 _DELETE_EXPIRED = "DELETE FROM {table} WHERE created_at < :cutoff"
 _DELETE_EXPIRED_KEY = (
-    "DELETE FROM {table} WHERE scope = :scope AND idem_key = :key AND created_at < :cutoff"
+    "DELETE FROM {table} WHERE scope = :scope AND idem_key = :key AND (created_at < :cutoff "
+    "OR (status_code IS NULL AND created_at < :abandoned))"
 )
+#: A reservation whose request never finished (its process died with the database down)
+#: may be taken over after this long.
+ABANDONED_AFTER = timedelta(seconds=60)
 _RESERVE = (
     "INSERT INTO {table} (scope, idem_key, request_sha256, created_at) "
     "VALUES (:scope, :key, :request, :now) ON CONFLICT DO NOTHING RETURNING idem_key"
@@ -84,7 +88,13 @@ class IdempotencyStore:
 
     def reserve(self, scope: str, key: str, request_sha256: str) -> StoredAnswer | None:
         """Reserve ``key`` for this request, or return the answer already stored for it."""
-        params = {"scope": scope, "key": key, "request": request_sha256, "cutoff": self._cutoff()}
+        params = {
+            "scope": scope,
+            "key": key,
+            "request": request_sha256,
+            "cutoff": self._cutoff(),
+            "abandoned": (_now() - ABANDONED_AFTER).isoformat(),
+        }
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(self._sql["delete_expired_key"], params)
             cursor.execute(self._sql["reserve"], params | {"now": _now().isoformat()})
