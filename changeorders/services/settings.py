@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -52,7 +52,7 @@ class Settings:
     postgres_port: int = 5432
     postgres_db: str = "test"
     postgres_user: str = "postgres"
-    postgres_password: str = ""
+    postgres_password: str = field(default="", repr=False)
     postgres_schema: str = "public"
     postgres_pool_size: int = 5
     postgres_connect_timeout: int = 5
@@ -66,7 +66,7 @@ class Settings:
     smtp_port: int = 25
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
     mail_from: str = "orders@changeorders.example"
     outbox_dir: Path = Path("outbox")
     metrics_port: int | None = None

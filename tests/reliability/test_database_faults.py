@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from changeorders.schemas.reference import ReferenceData
 from changeorders.services.commands.bootstrap import CommandsService, build
+from changeorders.services.projections.verify import verify
 from changeorders.services.settings import Settings
 from devtools.tcp_proxy import TcpProxy, tcp_proxy
 
@@ -69,6 +70,8 @@ def test_cut_connections_give_retryable_errors_and_never_half_writes(
         order = app.find_order(UUID(order_id))
         assert order is not None
         assert order.version == 1  # Drafted, whole, once
+    service.views.catch_up()
+    assert verify(app, service.views.recorder, service.settings).equal
 
 
 def test_a_database_that_is_down_gives_a_503_and_the_retry_succeeds_once(
