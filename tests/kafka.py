@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -9,7 +10,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from devtools.tansu import Broker, tansu_broker
 
-__all__ = ["Broker", "read_all", "tansu_broker"]
+__all__ = ["Broker", "read_all", "services_env", "tansu_broker"]
 
 
 def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -> list[Any]:
@@ -36,3 +37,23 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -
         return records
     finally:
         consumer.close()
+
+
+def services_env(broker: Broker, topic: str, schema: str, **extra: str) -> dict[str, str]:
+    """The environment of `changeorders` service processes on PostgreSQL and the broker,
+    with groups that settle in seconds rather than tens of seconds."""
+    return (
+        dict(os.environ)
+        | {
+            "CHANGEORDERS_EVENT_STORE": "postgres",
+            "CHANGEORDERS_POSTGRES_SCHEMA": schema,
+            "CHANGEORDERS_DELIVERY": "kafka",
+            "CHANGEORDERS_KAFKA_BOOTSTRAP": broker.bootstrap,
+            "CHANGEORDERS_EVENTS_TOPIC": topic,
+            "CHANGEORDERS_TOPIC_PARTITIONS": "2",
+            "CHANGEORDERS_GROUP_PREFIX": topic,
+            "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
+        }
+        | extra
+    )

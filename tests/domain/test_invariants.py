@@ -12,13 +12,13 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from changeorders.domain.account import CustomerAccount
 from changeorders.domain.errors import DomainError
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.domain.order import ChangeOrder, OrderStatus
 from changeorders.domain.processing import process
 from changeorders.domain.rules import OrderContext
 from tests.domain.conftest import AGREEMENT, PRICE_LIST
+from tests.domain.test_processing import account
 
 
 @st.composite
@@ -46,15 +46,7 @@ def options(draw: st.DrawFn) -> Options:
 class OrderMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.account = CustomerAccount(
-            key="acme",
-            msp_key="northwind",
-            name="Acme",
-            primary_products=["ESS"],
-            add_ons=[],
-            seats=40,
-            implementation_lead="alice",
-        )
+        self.account = account()
         self.order = ChangeOrder(msp_key="northwind", customer_key="acme", created_by="alice")
         self.order.collect_events()
         self.frozen: tuple[object, ...] | None = None

@@ -3,7 +3,6 @@ real broker, each stopped cleanly by SIGTERM; an order placed by the CLI reaches
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kafka import Broker
+from tests.kafka import Broker, services_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 CLI = [sys.executable, "-m", "changeorders"]
@@ -34,17 +33,7 @@ def run(env: dict[str, str], *args: str) -> str:
 def test_split_services_apply_and_project_an_order(
     broker: Broker, topic: str, postgres_schema: str, tmp_path: Path
 ) -> None:
-    env = os.environ | {
-        "CHANGEORDERS_EVENT_STORE": "postgres",
-        "CHANGEORDERS_POSTGRES_SCHEMA": postgres_schema,
-        "CHANGEORDERS_DELIVERY": "kafka",
-        "CHANGEORDERS_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "CHANGEORDERS_EVENTS_TOPIC": topic,
-        "CHANGEORDERS_TOPIC_PARTITIONS": "2",
-        "CHANGEORDERS_GROUP_PREFIX": topic,
-        "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",  # groups settle in seconds, not tens
-        "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
-    }
+    env = services_env(broker, topic, postgres_schema)
     run(env, "load")
     services = [
         subprocess.Popen(

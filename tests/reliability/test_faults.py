@@ -4,7 +4,6 @@ and every applied order sent exactly two emails."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from changeorders.services.projections.views import views_recorder
 from devtools.smtp import SmtpServer, smtp_server
 from devtools.tansu import free_port
 from tests.e2e.test_kafka_flow import kafka_settings, place_order, running, statuses, wait_for
-from tests.kafka import Broker
+from tests.kafka import Broker, services_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.faults]
 CLI = [sys.executable, "-m", "changeorders"]
@@ -78,19 +77,13 @@ def test_services_killed_mid_stream_and_restarted(
     """SIGKILL the processor, notifier and projections while orders flow; restart them."""
     port = free_port()
     settings = kafka_settings(broker, topic, postgres_schema, port, tmp_path, 2)
-    env = os.environ | {
-        "CHANGEORDERS_EVENT_STORE": "postgres",
-        "CHANGEORDERS_POSTGRES_SCHEMA": postgres_schema,
-        "CHANGEORDERS_DELIVERY": "kafka",
-        "CHANGEORDERS_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "CHANGEORDERS_EVENTS_TOPIC": topic,
-        "CHANGEORDERS_TOPIC_PARTITIONS": "2",
-        "CHANGEORDERS_GROUP_PREFIX": topic,
-        "CHANGEORDERS_SMTP_HOST": "127.0.0.1",
-        "CHANGEORDERS_SMTP_PORT": str(port),
-        "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
-    }
+    env = services_env(
+        broker,
+        topic,
+        postgres_schema,
+        CHANGEORDERS_SMTP_HOST="127.0.0.1",
+        CHANGEORDERS_SMTP_PORT=str(port),
+    )
 
     def start(name: str) -> subprocess.Popen[bytes]:
         log = (tmp_path / f"{name}.log").open("ab")
