@@ -132,19 +132,9 @@ _RENDER_LOCK = threading.Lock()
 
 
 def render_html(addendum: Addendum) -> str:
-    quote = addendum.quote
+    template = templates.get_template("addendum.html.j2")
     return str(
-        templates.get_template("addendum.html.j2").render(
-            **vars(addendum),
-            lines=quote.lines,
-            changes=addendum.changes,
-            previous=addendum.previous,
-            monthly_before=quote.monthly_before,
-            monthly_after=quote.monthly_after,
-            monthly_delta=quote.monthly_delta,
-            price_list_version=quote.price_list_version,
-            agreement_version=quote.agreement_version,
-        )
+        template.render(**vars(addendum), changes=addendum.changes, previous=addendum.previous)
     )
 
 
