@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from kafka import KafkaConsumer, TopicPartition
 
+from bench import rebuild
 from bench.measure import Figure, timed
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
@@ -80,7 +81,7 @@ def project(settings: Settings, topic: str, count: int) -> float:
     handled, busy = 0, 0.0
     while handled < count:
         with timed() as clock:
-            done = feed.pump(views.process_event)
+            done = feed.pump(views.process_event, batch_handler=views.process_batch)
         if done:
             handled, busy = handled + done, busy + clock.seconds
     return handled / busy
@@ -103,6 +104,7 @@ def measure(settings: Settings, data: ReferenceData, orders: int) -> list[Figure
     bare_seconds = bare_produce(settings.kafka_bootstrap, bare_topic, payloads)
     read_seconds = bare_consume(settings.kafka_bootstrap, bare_topic, count)
     projected = project(settings, topic, count)
+    rebuilt = rebuild.measure(service.application, settings, "PostgreSQL")
     service.close()
     relayed = count / relay_seconds
     return [
@@ -130,4 +132,5 @@ def measure(settings: Settings, data: ReferenceData, orders: int) -> list[Figure
             "events/s",
             f"{count} events from {orders} orders",
         ),
+        *rebuilt,
     ]

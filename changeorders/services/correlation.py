@@ -65,20 +65,21 @@ class CorrelationStore:
         return str(rows[0][0]) if rows else None
 
     def lookup_many(self, events: Sequence[tuple[UUID, int]]) -> dict[tuple[UUID, int], str]:
-        """The correlation ids of a batch of events, in one query per aggregate."""
+        """The correlation ids of a batch of events, in one query (per 500 aggregates)."""
+        wanted = set(events)
+        aggregates = sorted({str(aggregate_id) for aggregate_id, _ in wanted})
         found: dict[tuple[UUID, int], str] = {}
-        by_aggregate: dict[UUID, list[int]] = {}
-        for aggregate_id, version in events:
-            by_aggregate.setdefault(aggregate_id, []).append(version)
-        for aggregate_id, versions in by_aggregate.items():
-            rows = self._tables.query(
-                "SELECT version, correlation_id FROM {s}event_correlations "
-                "WHERE aggregate_id = ? AND version >= ? AND version <= ?",
-                str(aggregate_id),
-                min(versions),
-                max(versions),
+        with self._tables.datastore.transaction(commit=False) as cursor:
+            rows = self._tables.execute_in(
+                cursor,
+                "SELECT aggregate_id, version, correlation_id FROM {s}event_correlations "
+                "WHERE aggregate_id IN {in}",
+                aggregates,
             )
-            found.update({(aggregate_id, int(v)): str(c) for v, c in rows})
+        for aggregate_id, version, correlation_id in rows:
+            key = (UUID(aggregate_id), int(version))
+            if key in wanted:
+                found[key] = str(correlation_id)
         return found
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
@@ -13,6 +13,8 @@ from eventsourcing.utils import Environment
 from psycopg import sql
 
 from changeorders.services.settings import Settings
+
+T = TypeVar("T")
 
 
 def ensure_postgres_schema(settings: Settings) -> None:
@@ -51,6 +53,20 @@ def tracking_recorder(datastore: Any, postgres_table: str) -> TrackingRecorder:
     return recorder
 
 
+IN_LIST_PAGE = 500
+
+
+def placeholders(count: int) -> str:
+    """``(?, ?, ...)`` for an ``IN`` list of ``count`` values."""
+    return "(" + ", ".join("?" * count) + ")"
+
+
+def pages(values: Sequence[T], size: int = IN_LIST_PAGE) -> Iterator[Sequence[T]]:
+    """``values`` in slices short enough for one ``IN`` list."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 class SqlTables:
     """Plain tables beside the events, with SQL written once for SQLite and PostgreSQL.
 
@@ -85,6 +101,20 @@ class SqlTables:
         if getattr(cursor, "sqlite_cursor", cursor).description is None:
             return []
         return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in cursor.fetchall()]
+
+    def execute_in(
+        self, cursor: Any, statement: str, values: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        """A statement with ``IN {in}`` run for ``values``, a page at a time; all the rows."""
+        rows: list[tuple[Any, ...]] = []
+        for page in pages(values):
+            rows += self.execute(cursor, statement.replace("{in}", placeholders(len(page))), page)
+        return rows
+
+    def executemany(self, cursor: Any, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for many rows (psycopg pipelines them: one round trip)."""
+        if rows:
+            cursor.executemany(self.sql(statement), rows)
 
     def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         with self.datastore.transaction(commit=False) as cursor:

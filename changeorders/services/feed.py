@@ -16,11 +16,12 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
 from changeorders.services.correlation import correlated, correlation_of
-from changeorders.services.metrics import EVENTS_HANDLED, HANDLING_SECONDS
+from changeorders.services.metrics import BATCH_SECONDS, EVENTS_HANDLED, HANDLING_SECONDS
 
 BATCH_SIZE = 500
 
 Handler = Callable[[Any, Tracking], None]
+BatchHandler = Callable[[list[Any], list[Tracking]], None]
 
 
 class Poison(Exception):
@@ -54,8 +55,12 @@ class LocalFeed:
     def position(self) -> int:
         return self._tracking.max_tracking_id(self.name) or 0
 
-    def pump(self, handler: Handler) -> int:
-        """Deliver every event after the recorded position; return how many."""
+    def pump(self, handler: Handler, batch_handler: BatchHandler | None = None) -> int:
+        """Deliver every event after the recorded position; return how many.
+
+        With ``batch_handler`` each page of events goes in one call first; if that fails
+        they go one by one through ``handler``.
+        """
         done = 0
         while True:
             notifications = self._application.recorder.select_notifications(
@@ -64,25 +69,48 @@ class LocalFeed:
                 topics=self._topics,
                 inclusive_of_start=False,
             )
-            for notification in notifications:
-                event = self._application.mapper.to_domain_event(notification)
-                try:
-                    with (
-                        correlated(
-                            correlation_of(
-                                self._application, event.originator_id, event.originator_version
-                            ),
-                            aggregate_id=str(event.originator_id),
-                        ),
-                        HANDLING_SECONDS.labels(self.name).time(),
-                    ):
-                        handler(event, Tracking(self.name, notification.id))
-                except (IntegrityError, psycopg.IntegrityError, Retryable):
-                    return done  # tracked by another process, or to be retried next pass
-                EVENTS_HANDLED.labels(self.name, notification.topic.rsplit(":", 1)[-1]).inc()
-                done += 1
+            items = [
+                (self._application.mapper.to_domain_event(n), Tracking(self.name, n.id))
+                for n in notifications
+            ]
+            if items and batch_handler and self._deliver_all(items, batch_handler):
+                done += len(items)
+            else:
+                delivered = self._deliver_each(items, handler)
+                done += delivered
+                if delivered < len(items):
+                    return done
             if len(notifications) < BATCH_SIZE:
                 return done
+
+    def _deliver_all(self, items: list[tuple[Any, Tracking]], batch_handler: BatchHandler) -> bool:
+        try:
+            with BATCH_SECONDS.labels(self.name).time():
+                batch_handler([event for event, _ in items], [tracking for _, tracking in items])
+        except (IntegrityError, psycopg.IntegrityError, Retryable, Poison):
+            return False
+        for event, _ in items:
+            EVENTS_HANDLED.labels(self.name, type(event).__qualname__).inc()
+        return True
+
+    def _deliver_each(self, items: list[tuple[Any, Tracking]], handler: Handler) -> int:
+        """Deliver until one is tracked by another process or to be retried next pass."""
+        for done, (event, tracking) in enumerate(items):
+            try:
+                with (
+                    correlated(
+                        correlation_of(
+                            self._application, event.originator_id, event.originator_version
+                        ),
+                        aggregate_id=str(event.originator_id),
+                    ),
+                    HANDLING_SECONDS.labels(self.name).time(),
+                ):
+                    handler(event, tracking)
+            except (IntegrityError, psycopg.IntegrityError, Retryable):
+                return done
+            EVENTS_HANDLED.labels(self.name, type(event).__qualname__).inc()
+        return len(items)
 
 
 class LocalWorker:

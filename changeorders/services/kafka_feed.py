@@ -25,7 +25,12 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_published
 from changeorders.services.correlation import correlated
 from changeorders.services.feed import Poison, Retryable
-from changeorders.services.metrics import DEAD_LETTERS, EVENTS_HANDLED, HANDLING_SECONDS
+from changeorders.services.metrics import (
+    BATCH_SECONDS,
+    DEAD_LETTERS,
+    EVENTS_HANDLED,
+    HANDLING_SECONDS,
+)
 from changeorders.services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,9 +44,12 @@ RETRYABLE: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,
 )
 ALREADY_TRACKED = (IntegrityError, psycopg.IntegrityError)
+#: A batch failing with one of these is delivered again one record at a time.
+ONE_BY_ONE: tuple[type[Exception], ...] = (UnreadableEvent, Poison, *ALREADY_TRACKED, *RETRYABLE)
 MAX_BACKOFF_SECONDS = 30.0
 
 EventHandler = Callable[[PublishedEvent, Tracking], None]
+BatchHandler = Callable[[list[PublishedEvent], list[Tracking]], None]
 
 
 def new_producer(bootstrap: str) -> KafkaProducer:
@@ -121,23 +129,32 @@ class KafkaFeed:
         self._group = group
         self._stop = stop or threading.Event()
 
-    def pump(self, handler: EventHandler, timeout_ms: int = 500) -> int:
-        """Handle one poll's records, then commit their offsets; return how many."""
-        batches = self._consumer.poll(timeout_ms=timeout_ms)
-        handled = 0
-        for records in batches.values():
+    def pump(
+        self,
+        handler: EventHandler,
+        timeout_ms: int = 500,
+        batch_handler: BatchHandler | None = None,
+    ) -> int:
+        """Handle one poll's records, then commit their offsets; return how many.
+
+        With ``batch_handler`` the whole poll goes in one call first; if that fails the
+        records go one by one through ``handler``, which parks poison and retries.
+        """
+        records = [r for rs in self._consumer.poll(timeout_ms=timeout_ms).values() for r in rs]
+        if not (records and batch_handler and self._deliver_all(records, batch_handler)):
             for record in records:
                 self._deliver(record, handler)
-                handled += 1
-        if handled:
+        if records:
             self._consumer.commit()
-        return handled
+        return len(records)
 
     def assignment(self) -> set[Any]:
         """The partitions this member of the group owns now."""
         return set(self._consumer.assignment())
 
-    def run_until_stopped(self, handler: EventHandler) -> None:
+    def run_until_stopped(
+        self, handler: EventHandler, batch_handler: BatchHandler | None = None
+    ) -> None:
         """Consume until stopped. A broker outage (a commit or poll failing) is waited out:
         records whose offsets were not committed come again, and their effects are
         idempotent."""
@@ -145,7 +162,7 @@ class KafkaFeed:
         try:
             while not self._stop.is_set():
                 try:
-                    self.pump(handler)
+                    self.pump(handler, batch_handler=batch_handler)
                     failures = 0
                 except KafkaError as exc:
                     failures += 1
@@ -155,13 +172,30 @@ class KafkaFeed:
         finally:
             self._consumer.close()
 
+    def _deliver_all(self, records: list[Any], batch_handler: BatchHandler) -> bool:
+        """The poll in one call; False when it has to go one record at a time instead (a
+        record unreadable or poison, a position already recorded, a server down)."""
+        try:
+            events = [parse_published(record.value) for record in records]
+            with BATCH_SECONDS.labels(self._group).time():
+                batch_handler(events, [self._tracking(record) for record in records])
+        except ONE_BY_ONE as exc:
+            log.info("%s: %d records one by one after: %s", self._group, len(records), exc)
+            return False
+        for event in events:
+            EVENTS_HANDLED.labels(self._group, event.type).inc()
+        return True
+
+    def _tracking(self, record: Any) -> Tracking:
+        return Tracking(f"{self._group}:{record.topic}:{record.partition}", record.offset)
+
     def _deliver(self, record: Any, handler: EventHandler) -> None:
         try:
             event = parse_published(record.value)
         except UnreadableEvent as exc:
             self._dead_letters.park(record, self._group, exc)
             return
-        tracking = Tracking(f"{self._group}:{record.topic}:{record.partition}", record.offset)
+        tracking = self._tracking(record)
         attempt = 0
         while True:
             try:

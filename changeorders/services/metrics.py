@@ -23,6 +23,12 @@ HANDLING_SECONDS = Histogram(
     ["consumer"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+BATCH_SECONDS = Histogram(
+    "changeorders_event_batch_seconds",
+    "Time to handle one batch of events in one transaction (the projections).",
+    ["consumer"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 DEAD_LETTERS = Counter(
     "changeorders_dead_letters", "Records parked on the dead-letter topic.", ["group", "error"]
 )

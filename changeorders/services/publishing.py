@@ -131,8 +131,12 @@ def published_events(application: Application[Any], batch: int = 1000) -> Iterat
     while notifications := application.recorder.select_notifications(
         start=start, limit=batch, inclusive_of_start=False
     ):
-        for notification in notifications:
-            event = application.mapper.to_domain_event(notification)
-            if is_published(event):
-                yield publisher.envelope(event, notification.id)
+        events = [
+            (n.id, event)
+            for n in notifications
+            if is_published(event := application.mapper.to_domain_event(n))
+        ]
+        publisher.prefetch_correlations([event for _, event in events])
+        for position, event in events:
+            yield publisher.envelope(event, position)
         start = notifications[-1].id

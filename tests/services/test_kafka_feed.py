@@ -103,3 +103,45 @@ def test_replay_sends_parked_records_back_once(broker: Broker, topic: str) -> No
     assert replay(broker.bootstrap, dlq, f"replay-{topic}", **FAST_GROUP) == 0
     pump_until(feed, lambda e, t: None, 1)  # the replayed record comes back to the feed...
     assert len(list_parked(broker.bootstrap, dlq)) == 2  # ...and, still broken, is parked again
+
+
+def test_a_poll_goes_to_the_batch_handler_in_one_call(broker: Broker, topic: str) -> None:
+    publish(broker, topic, record(position=1), record(position=2), record(position=3))
+    feed = feed_for(broker, topic, f"g-{uuid.uuid4().hex[:8]}")
+    calls: list[list[tuple[int, int]]] = []
+
+    def one_by_one(event: PublishedEvent, tracking: Tracking) -> None:
+        raise AssertionError("the batch handler took the whole poll")
+
+    def batch(events: list[PublishedEvent], trackings: list[Tracking]) -> None:
+        calls.append([(e.position, t.notification_id) for e, t in zip(events, trackings)])
+
+    handled = 0
+    while handled < 3:
+        handled += feed.pump(one_by_one, timeout_ms=200, batch_handler=batch)
+    assert [pair for call in calls for pair in call] == [(1, 0), (2, 1), (3, 2)]
+
+
+def test_a_poisoned_batch_is_delivered_again_one_by_one(broker: Broker, topic: str) -> None:
+    """One poison record in a poll undoes the batch; one by one, only it is parked."""
+    publish(broker, topic, record(position=1), record(position=42), record(position=3))
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    feed = feed_for(broker, topic, group)
+    seen: list[int] = []
+
+    def one_by_one(event: PublishedEvent, tracking: Tracking) -> None:
+        if event.position == 42:
+            raise Poison("this order can never be shown")
+        seen.append(event.position)
+
+    def batch(events: list[PublishedEvent], trackings: list[Tracking]) -> None:
+        if any(e.position == 42 for e in events):
+            raise Poison("one of these can never be shown")
+        seen.extend(e.position for e in events)
+
+    handled = 0
+    while handled < 3:
+        handled += feed.pump(one_by_one, timeout_ms=200, batch_handler=batch)
+    assert sorted(seen) == [1, 3]
+    parked = list_parked(broker.bootstrap, dead_letter_topic(topic))
+    assert [(p.source_offset, p.error_class) for p in parked] == [(1, "Poison")]

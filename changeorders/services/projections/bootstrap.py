@@ -22,7 +22,7 @@ class ProjectionsService:
 
     def run(self) -> None:
         """Consume until the stop event is set (SIGTERM), then leave the group cleanly."""
-        self.feed.run_until_stopped(self.projection.process_event)
+        self.feed.run_until_stopped(self.projection.process_event, self.projection.process_batch)
 
 
 def build(settings: Settings, stop: threading.Event, **consumer_config: Any) -> ProjectionsService:

@@ -31,7 +31,7 @@ class LocalViews:
         self._queries = ViewQueries(recorder)
 
     def catch_up(self) -> int:
-        return self._feed.pump(self._handle)
+        return self._feed.pump(self._handle, batch_handler=self._handle_batch)
 
     def read(self) -> ViewQueries:
         if self._follow:
@@ -42,3 +42,10 @@ class LocalViews:
         if is_published(event):
             envelope = self._publisher.envelope(event, tracking.notification_id)
             self._projection.process_event(envelope, tracking)
+
+    def _handle_batch(self, events: list[Any], trackings: list[Tracking]) -> None:
+        """A page of stored events: the published ones applied, every position recorded."""
+        published = [(e, t) for e, t in zip(events, trackings, strict=True) if is_published(e)]
+        self._publisher.prefetch_correlations([e for e, _ in published])
+        envelopes = [self._publisher.envelope(e, t.notification_id) for e, t in published]
+        self._projection.process_batch(envelopes, trackings)

@@ -2,13 +2,14 @@
 
 Written once against the published envelope, whichever feed delivers it (Kafka or the
 event store's notification log). Events of one customer arrive in order (one partition),
-so an order's or account's rows have one writer at a time.
+so an order's or account's rows have one writer at a time. Events are applied to rows in
+memory (:class:`ViewBatch`), a whole batch at a time; every change is guarded by the
+aggregate version it comes from, so an event seen again changes nothing.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -16,14 +17,14 @@ from eventsourcing.projection import Projection
 
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.feed import Poison
+from changeorders.services.projections.rows import CustomerRow, OrderRow, ViewBatch
 from changeorders.services.projections.views import (
     NOTIFICATION_TYPES,
     STATUS_BY_TYPE,
     ViewsRecorder,
 )
 
-Cursor = Any
-Handler = Callable[["ChangeOrderViews", Cursor, PublishedEvent], None]
+Handler = Callable[[ViewBatch, PublishedEvent], None]
 
 _DETAIL_BY_TYPE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ChangeOrder.OptionsSelected": lambda d: {
@@ -64,89 +65,76 @@ class ChangeOrderViews(Projection[ViewsRecorder]):
     name = "views"
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        event: PublishedEvent = domain_event
-        handler = HANDLERS.get(event.type)
-        with self.view.tracked(tracking) as cursor:
-            if handler is not None:
-                handler(self, cursor, event)
+        self.process_batch([domain_event], [tracking])
 
-    def run(self, cursor: Cursor, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-        return self.view.execute(cursor, statement, params)
-
-    # --- accounts ---------------------------------------------------------------------------
-
-    def account_opened(self, cursor: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        inserted = self.run(
-            cursor,
-            "INSERT INTO {s}customer_view VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (customer) DO NOTHING RETURNING customer",
-            d["key"],
-            d["msp_key"],
-            d["name"],
-            json.dumps(d["primary_products"]),
-            json.dumps(d["add_ons"]),
-            d["seats"],
-            d["implementation_lead"],
-            event.aggregate_version,
-        )
-        if inserted:  # not a republished Opened arriving after later changes
-            self._replace_licences(cursor, d["key"], d["msp_key"], _licences(d))
-
-    def order_applied_to_account(self, cursor: Cursor, event: PublishedEvent) -> None:
-        d, customer = event.data, event.customer
-        updated = self.run(
-            cursor,
-            "UPDATE {s}customer_view SET primary_products = ?, add_ons = ?, seats = ?, "
-            "implementation_lead = ?, version = ? WHERE customer = ? AND version < ? "
-            "RETURNING msp",
-            json.dumps(d["primary_products"]),
-            json.dumps(d["add_ons"]),
-            d["seats"],
-            d["implementation_lead"],
-            event.aggregate_version,
-            customer,
-            event.aggregate_version,
-        )
-        if not updated:
-            return  # already applied (a republished event) or the account was never seen
-        rows = self.run(
-            cursor, "SELECT product, seats FROM {s}licence_counts WHERE customer = ?", customer
-        )
-        before: dict[str, int] = dict(rows)
-        after = _licences(d)
-        for product in sorted(set(before) | set(after)):
-            self.run(
-                cursor,
-                "INSERT INTO {s}licence_history VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                customer,
-                d["order_id"],
-                product,
-                before.get(product, 0),
-                after.get(product, 0),
-            )
-        self._replace_licences(cursor, customer, updated[0][0], after)
-
-    def _replace_licences(
-        self, cursor: Cursor, customer: Any, msp: str, seats: dict[str, int]
+    def process_batch(
+        self, events: Sequence[PublishedEvent], trackings: Sequence[Tracking]
     ) -> None:
-        self.run(cursor, "DELETE FROM {s}licence_counts WHERE customer = ?", customer)
-        for product, count in seats.items():
-            self.run(
-                cursor,
-                "INSERT INTO {s}licence_counts VALUES (?, ?, ?, ?)",
-                customer,
-                msp,
-                product,
-                count,
-            )
+        """Apply ``events`` in order; commit their effects with the last of ``trackings``
+        (per feed), or nothing: a :class:`Poison` event or a position already recorded
+        undoes the whole batch."""
+        with self.view.batch(trackings, *keys_of(events)) as batch:
+            for event in events:
+                handler = HANDLERS.get(event.type)
+                if handler is not None:
+                    handler(batch, event)
 
-    def attachment_stored(self, cursor: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        self.run(
-            cursor,
-            "INSERT INTO {s}attachments_view VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (attachment_id) DO NOTHING",
+
+def keys_of(events: Sequence[PublishedEvent]) -> tuple[set[str], set[str]]:
+    """The customers and orders whose rows these events change."""
+    customers, orders = set(), set()
+    for event in events:
+        if event.type == "CustomerAccount.Opened":
+            customers.add(event.data["key"])
+        elif event.type == "CustomerAccount.OrderApplied" and event.customer:
+            customers.add(event.customer)
+        elif event.type.startswith("ChangeOrder."):
+            orders.add(str(event.aggregate_id))
+    return customers, orders
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+def account_opened(batch: ViewBatch, event: PublishedEvent) -> None:
+    d = event.data
+    if d["key"] in batch.customers:
+        return  # a republished Opened arriving after later changes
+    batch.customers[d["key"]] = CustomerRow(
+        d["key"],
+        d["msp_key"],
+        d["name"],
+        d["primary_products"],
+        d["add_ons"],
+        d["seats"],
+        d["implementation_lead"],
+        event.aggregate_version,
+    )
+    batch.licences[d["key"]] = _licences(d)
+    batch.changed_customers.add(d["key"])
+
+
+def order_applied_to_account(batch: ViewBatch, event: PublishedEvent) -> None:
+    d, customer = event.data, str(event.customer)
+    row = batch.customers.get(customer)
+    if row is None or row.version >= event.aggregate_version:
+        return  # already applied (a republished event) or the account was never seen
+    row.primary_products, row.add_ons = d["primary_products"], d["add_ons"]
+    row.seats, row.implementation_lead = d["seats"], d["implementation_lead"]
+    row.version = event.aggregate_version
+    before, after = batch.licences.get(customer, {}), _licences(d)
+    batch.licence_history += [
+        (customer, d["order_id"], product, before.get(product, 0), after.get(product, 0))
+        for product in sorted(set(before) | set(after))
+    ]
+    batch.licences[customer] = after
+    batch.changed_customers.add(customer)
+
+
+def attachment_stored(batch: ViewBatch, event: PublishedEvent) -> None:
+    d = event.data
+    batch.attachments.append(
+        (
             d["attachment_id"],
             event.customer,
             d["order_id"],
@@ -156,51 +144,50 @@ class ChangeOrderViews(Projection[ViewsRecorder]):
             d["sha256"],
             event.occurred_at.isoformat(),
         )
+    )
 
-    # --- orders -----------------------------------------------------------------------------
 
-    def order_drafted(self, cursor: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        self.run(
-            cursor,
-            "INSERT INTO {s}order_view VALUES (?, ?, ?, 'draft', ?, ?, ?, '{}') "
-            "ON CONFLICT (order_id) DO NOTHING",
-            str(event.aggregate_id),
+def _licences(data: dict[str, Any]) -> dict[str, int]:
+    return dict.fromkeys([*data["primary_products"], *data["add_ons"]], data["seats"])
+
+
+# --- orders -----------------------------------------------------------------------------
+
+
+def order_drafted(batch: ViewBatch, event: PublishedEvent) -> None:
+    order_id, d = str(event.aggregate_id), event.data
+    if order_id not in batch.orders:
+        batch.orders[order_id] = OrderRow(
+            order_id,
             d["msp_key"],
             d["customer_key"],
+            "draft",
             d["created_by"],
             event.aggregate_version,
             event.occurred_at.isoformat(),
+            {},
         )
-        self._history(cursor, event)
+        batch.changed_orders.add(order_id)
+    _history(batch, event)
 
-    def order_changed(self, cursor: Cursor, event: PublishedEvent) -> None:
-        order_id = str(event.aggregate_id)
-        rows = self.run(
-            cursor, "SELECT version, detail FROM {s}order_view WHERE order_id = ?", order_id
-        )
-        if not rows:
-            raise Poison(f"order {order_id} is not in the view: its Drafted event was not seen")
-        ((version, detail_json),) = rows
-        if version < event.aggregate_version:
-            detail = json.loads(detail_json) | _DETAIL_BY_TYPE[event.type](event.data)
-            self.run(
-                cursor,
-                "UPDATE {s}order_view SET status = ?, version = ?, updated_at = ?, detail = ? "
-                "WHERE order_id = ? AND version < ?",
-                status_of(event.type, detail),
-                event.aggregate_version,
-                event.occurred_at.isoformat(),
-                json.dumps(detail),
-                order_id,
-                event.aggregate_version,
-            )
-        self._history(cursor, event)
 
-    def _history(self, cursor: Cursor, event: PublishedEvent) -> None:
-        self.run(
-            cursor,
-            "INSERT INTO {s}order_history VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+def order_changed(batch: ViewBatch, event: PublishedEvent) -> None:
+    order_id = str(event.aggregate_id)
+    row = batch.orders.get(order_id)
+    if row is None:
+        raise Poison(f"order {order_id} is not in the view: its Drafted event was not seen")
+    if row.version < event.aggregate_version:
+        row.detail = row.detail | _DETAIL_BY_TYPE[event.type](event.data)
+        row.status = status_of(event.type, row.detail)
+        row.version = event.aggregate_version
+        row.updated_at = event.occurred_at.isoformat()
+        batch.changed_orders.add(order_id)
+    _history(batch, event)
+
+
+def _history(batch: ViewBatch, event: PublishedEvent) -> None:
+    batch.order_history.append(
+        (
             str(event.aggregate_id),
             event.aggregate_version,
             event.type.split(".")[1],
@@ -208,16 +195,13 @@ class ChangeOrderViews(Projection[ViewsRecorder]):
             event.actor,
             str(event.event_id),
         )
-
-
-def _licences(data: dict[str, Any]) -> dict[str, int]:
-    return dict.fromkeys([*data["primary_products"], *data["add_ons"]], data["seats"])
+    )
 
 
 HANDLERS: dict[str, Handler] = {
-    "CustomerAccount.Opened": ChangeOrderViews.account_opened,
-    "CustomerAccount.OrderApplied": ChangeOrderViews.order_applied_to_account,
-    "CustomerAccount.AttachmentStored": ChangeOrderViews.attachment_stored,
-    "ChangeOrder.Drafted": ChangeOrderViews.order_drafted,
-    **dict.fromkeys(_DETAIL_BY_TYPE, ChangeOrderViews.order_changed),
+    "CustomerAccount.Opened": account_opened,
+    "CustomerAccount.OrderApplied": order_applied_to_account,
+    "CustomerAccount.AttachmentStored": attachment_stored,
+    "ChangeOrder.Drafted": order_drafted,
+    **dict.fromkeys(_DETAIL_BY_TYPE, order_changed),
 }

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from changeorders.services.publishing import published_events
 from changeorders.services.settings import Settings
 
 Progress = Callable[[int], None]
+REPLAY_BATCH = 1000
 
 
 @dataclass
@@ -49,10 +51,10 @@ def replay(application: Application[Any], views: ViewsRecorder, progress: Progre
     """Every published event into ``views``, tracked under this rebuild's own name."""
     projection = ChangeOrderViews(views)
     name = f"rebuild-{uuid.uuid4().hex[:12]}@{application.name}"
-    count = 0
-    for event in published_events(application):
-        projection.process_event(event, Tracking(name, event.position))
-        count += 1
+    count, events = 0, published_events(application)
+    while page := list(islice(events, REPLAY_BATCH)):
+        projection.process_batch(page, [Tracking(name, page[-1].position)])
+        count += len(page)
         progress(count)
     return count
 

@@ -1,6 +1,6 @@
 """The read side: customer, licence-count and order views, and the projection writing them.
 
-Each event's effect and its tracking position commit in one transaction (the
+A batch of events' effects and its tracking positions commit in one transaction (the
 ``eventsourcing`` tracking recorders), so a redelivered event changes nothing. On top of
 that every write is guarded by the aggregate version it comes from, so the same event
 republished under a new position (the relay may republish a tail) changes nothing either.
@@ -8,6 +8,7 @@ republished under a new position (the relay may republish a tail) changes nothin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from changeorders.services.database import SqlTables
+from changeorders.services.projections.rows import CustomerRow, OrderRow, ViewBatch
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS {s}customer_view (
@@ -71,6 +73,26 @@ NOTIFICATION_TYPES = (
 )
 OPEN_STATUSES = ("draft", "selected", "reviewed", "confirmed")
 
+# Upserts keep the newer row: a writer behind another changes nothing.
+UPSERT_CUSTOMER = """INSERT INTO {s}customer_view VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (customer) DO UPDATE SET primary_products = excluded.primary_products,
+    add_ons = excluded.add_ons, seats = excluded.seats,
+    implementation_lead = excluded.implementation_lead, version = excluded.version
+    WHERE {s}customer_view.version < excluded.version"""
+UPSERT_ORDER = """INSERT INTO {s}order_view VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (order_id) DO UPDATE SET status = excluded.status,
+    version = excluded.version, updated_at = excluded.updated_at, detail = excluded.detail
+    WHERE {s}order_view.version < excluded.version"""
+INSERT_LICENCE_HISTORY = (
+    "INSERT INTO {s}licence_history VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+INSERT_ORDER_HISTORY = (
+    "INSERT INTO {s}order_history VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+INSERT_ATTACHMENT = (
+    "INSERT INTO {s}attachments_view VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
 
 class ViewsRecorder(TrackingRecorder):
     """The views' tables and their tracking table, in one datastore (see :class:`SqlTables`)."""
@@ -78,10 +100,70 @@ class ViewsRecorder(TrackingRecorder):
     tables: SqlTables
 
     @contextmanager
-    def tracked(self, tracking: Tracking) -> Iterator[Any]:
+    def batch(
+        self, trackings: Sequence[Tracking], customers: set[str], orders: set[str]
+    ) -> Iterator[ViewBatch]:
+        """The rows of ``customers`` and ``orders``, to change in memory; on leaving, the
+        changes and the last position of each tracked feed commit in one transaction.
+
+        Positions are recorded first: a second writer of the same feed waits for this one,
+        then fails on a position already recorded (the eventsourcing recorder raises
+        ``IntegrityError``) before it has read or written anything.
+        """
         with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
-            self._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
-            yield cursor
+            for tracking in last_positions(trackings):
+                self._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+            batch = self._load(cursor, sorted(customers), sorted(orders))
+            yield batch
+            self._save(cursor, batch)
+
+    def _load(self, cursor: Any, customers: list[str], orders: list[str]) -> ViewBatch:
+        batch = ViewBatch()
+        for c, msp, name, primary, add_ons, seats, lead, version in self.tables.execute_in(
+            cursor, "SELECT * FROM {s}customer_view WHERE customer IN {in}", customers
+        ):
+            batch.customers[c] = CustomerRow(
+                c, msp, name, json.loads(primary), json.loads(add_ons), seats, lead, version
+            )
+        for c, product, seats in self.tables.execute_in(
+            cursor,
+            "SELECT customer, product, seats FROM {s}licence_counts WHERE customer IN {in}",
+            customers,
+        ):
+            batch.licences.setdefault(c, {})[product] = seats
+        for order_id, msp, customer, status, by, version, at, detail in self.tables.execute_in(
+            cursor, "SELECT * FROM {s}order_view WHERE order_id IN {in}", orders
+        ):
+            batch.orders[order_id] = OrderRow(
+                order_id, msp, customer, status, by, version, at, json.loads(detail)
+            )
+        return batch
+
+    def _save(self, cursor: Any, batch: ViewBatch) -> None:
+        customers = [batch.customers[c] for c in sorted(batch.changed_customers)]
+        self.tables.executemany(cursor, UPSERT_CUSTOMER, [_customer_values(c) for c in customers])
+        self.tables.execute_in(
+            cursor,
+            "DELETE FROM {s}licence_counts WHERE customer IN {in}",
+            [c.customer for c in customers],
+        )
+        self.tables.executemany(
+            cursor,
+            "INSERT INTO {s}licence_counts VALUES (?, ?, ?, ?)",
+            [
+                (c.customer, c.msp, product, seats)
+                for c in customers
+                for product, seats in batch.licences[c.customer].items()
+            ],
+        )
+        orders = [batch.orders[o] for o in sorted(batch.changed_orders)]
+        self.tables.executemany(cursor, UPSERT_ORDER, [_order_values(o) for o in orders])
+        for statement, rows in (
+            (INSERT_LICENCE_HISTORY, batch.licence_history),
+            (INSERT_ORDER_HISTORY, batch.order_history),
+            (INSERT_ATTACHMENT, batch.attachments),
+        ):
+            self.tables.executemany(cursor, statement, rows)
 
     def execute(
         self, cursor: Any, statement: str, params: Sequence[Any] = ()
@@ -90,6 +172,41 @@ class ViewsRecorder(TrackingRecorder):
 
     def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         return self.tables.query(statement, *params)
+
+
+def last_positions(trackings: Sequence[Tracking]) -> list[Tracking]:
+    """The highest position of each feed (Kafka: one per partition), in a fixed order so
+    two writers lock tracking rows in the same order."""
+    last: dict[str, int] = {}
+    for t in trackings:
+        last[t.application_name] = max(t.notification_id, last.get(t.application_name, 0))
+    return [Tracking(name, position) for name, position in sorted(last.items())]
+
+
+def _customer_values(c: CustomerRow) -> tuple[Any, ...]:
+    return (
+        c.customer,
+        c.msp,
+        c.name,
+        json.dumps(c.primary_products),
+        json.dumps(c.add_ons),
+        c.seats,
+        c.implementation_lead,
+        c.version,
+    )
+
+
+def _order_values(o: OrderRow) -> tuple[Any, ...]:
+    return (
+        o.order_id,
+        o.msp,
+        o.customer,
+        o.status,
+        o.created_by,
+        o.version,
+        o.updated_at,
+        json.dumps(o.detail),
+    )
 
 
 class SQLiteViewsRecorder(SQLiteTrackingRecorder, ViewsRecorder):

@@ -97,3 +97,35 @@ def test_an_order_event_without_its_draft_is_poison(service: CommandsService) ->
     orphan = submitted.model_copy(update={"aggregate_id": submitted.event_id})
     with pytest.raises(Poison, match="Drafted"):
         projection.process_event(orphan, Tracking("events:0@orphans", 1))
+
+
+def test_a_batch_with_a_poison_event_writes_nothing(service: CommandsService) -> None:
+    run_one_order(service)
+    before = snapshot(service)
+    projection = ChangeOrderViews(views_recorder(service.application.recorder.datastore))  # type: ignore[attr-defined]
+    events = published(service)
+    drafted = next(e for e in events if e.type == "ChangeOrder.Drafted")
+    fresh = drafted.model_copy(update={"aggregate_id": drafted.event_id, "customer": "x"})
+    submitted = next(e for e in events if e.type == "ChangeOrder.Submitted")
+    orphan = submitted.model_copy(update={"aggregate_id": submitted.event_id})
+    with pytest.raises(Poison):
+        projection.process_batch([fresh, orphan], [Tracking("events:0@mixed", 1)])
+    assert snapshot(service) == before
+    assert projection.view.max_tracking_id("events:0@mixed") is None
+
+
+def test_a_redelivered_batch_overlapping_what_was_recorded_changes_nothing_twice(
+    service: CommandsService,
+) -> None:
+    """After a crash between the commit and the broker's offset commit, a larger poll
+    brings back what was already projected: it is applied once."""
+    run_one_order(service)
+    before = snapshot(service)
+    projection = ChangeOrderViews(views_recorder(service.application.recorder.datastore))  # type: ignore[attr-defined]
+    events = published(service)
+    half = len(events) // 2
+    name = "events:0@overlap"
+    projection.process_batch(events[:half], [Tracking(name, half)])
+    projection.process_batch(events, [Tracking(name, len(events))])
+    assert snapshot(service) == before
+    assert projection.view.max_tracking_id(name) == len(events)
