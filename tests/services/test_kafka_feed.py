@@ -114,7 +114,9 @@ def test_a_poll_goes_to_the_batch_handler_in_one_call(broker: Broker, topic: str
         raise AssertionError("the batch handler took the whole poll")
 
     def batch(events: list[PublishedEvent], trackings: list[Tracking]) -> None:
-        calls.append([(e.position, t.notification_id) for e, t in zip(events, trackings)])
+        calls.append(
+            [(e.position, t.notification_id) for e, t in zip(events, trackings, strict=True)]
+        )
 
     handled = 0
     while handled < 3:
