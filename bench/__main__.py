@@ -19,7 +19,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from bench import addendum, commands, pipeline
+from bench import addendum, commands, latency, pipeline
 from bench.measure import Figure
 from changeorders.cli import SAMPLE_DATA
 from changeorders.schemas.reference import ReferenceData
@@ -53,10 +53,18 @@ def postgres_schemas(count: int) -> Iterator[list[str]]:
                 )
 
 
-def run(orders: int, stages: list[str]) -> list[Figure]:
+@dataclass(frozen=True)
+class Sizes:
+    orders: int = 1000
+    rate: float = 10.0
+    seconds: float = 60.0
+
+
+def run(sizes: Sizes, stages: list[str]) -> list[Figure]:
     data = ReferenceData.model_validate_json(SAMPLE_DATA.read_bytes())
     figures: list[Figure] = []
-    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(3) as schemas:
+    orders = sizes.orders
+    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(4) as schemas:
         if "commands" in stages:
             figures += commands.measure(
                 "SQLite",
@@ -82,6 +90,19 @@ def run(orders: int, stages: list[str]) -> list[Figure]:
                     kafka_bootstrap=broker.bootstrap,
                 )
                 figures += pipeline.measure(settings, data, orders)
+        if "latency" in stages:
+            with tansu_broker() as broker:
+                name = f"bench-{uuid.uuid4().hex[:8]}"
+                settings = Settings(
+                    event_store="postgres",
+                    postgres_schema=schemas[3],
+                    delivery="kafka",
+                    kafka_bootstrap=broker.bootstrap,
+                    events_topic=name,
+                    group_prefix=name,
+                    topic_partitions=3,
+                )
+                figures += latency.measure(settings, data, sizes.rate, sizes.seconds, Path(tmp))
     return figures
 
 
@@ -110,7 +131,7 @@ def table(figures: list[Figure]) -> Table:
     return out
 
 
-def save(figures: list[Figure], orders: int) -> Path:
+def save(figures: list[Figure], sizes: Sizes) -> Path:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
@@ -122,7 +143,7 @@ def save(figures: list[Figure], orders: int) -> Path:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
-        "sizes": {"orders": orders},
+        "sizes": asdict(sizes),
         "figures": [asdict(f) | {"ratio": f.ratio} for f in figures],
     }
     RESULTS.mkdir(exist_ok=True)
@@ -131,17 +152,28 @@ def save(figures: list[Figure], orders: int) -> Path:
     return path
 
 
+STAGES = ["commands", "pipeline", "addendum", "latency"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     parser.add_argument("--orders", type=int, help="orders per stage (default 1000; 100 quick)")
-    parser.add_argument("--stage", action="append", choices=["commands", "pipeline", "addendum"])
+    parser.add_argument("--rate", type=float, help="end to end: orders/s (default 10; 5 quick)")
+    parser.add_argument("--seconds", type=float, help="end to end: seconds (default 60; 5 quick)")
+    parser.add_argument("--stage", action="append", choices=STAGES)
     args = parser.parse_args()
-    orders = args.orders or (100 if args.quick else 1000)
-    figures = run(orders, args.stage or ["commands", "pipeline", "addendum"])
+    quick = Sizes(orders=100, rate=5, seconds=5)
+    default = quick if args.quick else Sizes()
+    sizes = Sizes(
+        orders=args.orders or default.orders,
+        rate=args.rate or default.rate,
+        seconds=args.seconds or default.seconds,
+    )
+    figures = run(sizes, args.stage or STAGES)
     console = Console(width=160)
     console.print(table(figures))
-    console.print(f"saved {save(figures, orders)}")
+    console.print(f"saved {save(figures, sizes)}")
 
 
 if __name__ == "__main__":

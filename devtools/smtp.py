@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ from aiosmtpd.controller import Controller
 @dataclass
 class Inbox:
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    #: (time.time() when the server accepted it, Message-ID), for latency measurements
+    arrivals: list[tuple[float, str]] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((list(envelope.rcpt_tos), message))
+        self.arrivals.append((time.time(), str(message["Message-ID"])))
         return "250 Message accepted"
 
 

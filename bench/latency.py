@@ -1,0 +1,200 @@
+"""End-to-end stage: submit -> both emails accepted by a real SMTP server, at a fixed
+arrival rate, through the real broker, with the split services as separate processes
+(``changeorders relay``, ``process``, ``notify``, ``project``), as they are deployed.
+
+Reports p50/p99 latency, the largest consumer lag seen (any group, any partition, sampled
+twice a second) and the lag once the last email arrived (it must come back to 0).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import UUID
+
+from bench.measure import Figure, Latencies
+from changeorders.domain.errors import AccountChangedSinceReview
+from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.schemas.reference import ReferenceData
+from changeorders.services.commands.application import ChangeOrdersApplication
+from changeorders.services.commands.bootstrap import build
+from changeorders.services.lag import consumer_lag
+from changeorders.services.settings import Settings
+from devtools.smtp import Inbox, smtp_server
+from devtools.tansu import free_port
+
+SERVICES = ("relay", "process", "notify", "project")
+GROUPS = ("processor", "notifier", "views")
+#: (MSP, user, customer): every customer on a current product, round robin
+CUSTOMERS = (
+    ("northwind", "alice", "acme-dental"),
+    ("bluefin", "carol", "riverside-clinic"),
+    ("copperleaf", "erin", "tidewater-credit"),
+    ("northwind", "bob", "harbor-logistics"),
+    ("bluefin", "dan", "quarry-engineering"),
+    ("copperleaf", "erin", "maple-hotels"),
+    ("northwind", "alice", "pinecrest-legal"),
+    ("bluefin", "carol", "lumen-schools"),
+    ("copperleaf", "erin", "cobalt-games"),
+    ("northwind", "priya", "sunrise-bakery"),
+    ("bluefin", "dan", "gable-architects"),
+)
+MESSAGE_ID = re.compile(r"<order-([0-9a-f-]{36})\.")
+
+
+def service_env(settings: Settings, smtp_port: int, outbox: Path) -> dict[str, str]:
+    return dict(os.environ) | {
+        "CHANGEORDERS_EVENT_STORE": "postgres",
+        "CHANGEORDERS_POSTGRES_SCHEMA": settings.postgres_schema,
+        "CHANGEORDERS_DELIVERY": "kafka",
+        "CHANGEORDERS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "CHANGEORDERS_EVENTS_TOPIC": settings.events_topic,
+        "CHANGEORDERS_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "CHANGEORDERS_GROUP_PREFIX": settings.group_prefix,
+        "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
+        "CHANGEORDERS_SMTP_HOST": "127.0.0.1",
+        "CHANGEORDERS_SMTP_PORT": str(smtp_port),
+        "CHANGEORDERS_OUTBOX_DIR": str(outbox),
+    }
+
+
+@contextmanager
+def services(env: dict[str, str], logs: Path) -> Iterator[None]:
+    """The four long-running services as processes, stopped by SIGTERM afterwards."""
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "changeorders", name],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(logs / f"{name}.log").open("w"),
+        )
+        for name in SERVICES
+    ]
+    try:
+        yield
+    finally:
+        for process in running:
+            process.terminate()
+        for process in running:
+            process.wait(timeout=60)
+
+
+def place(app: ChangeOrdersApplication, n: int) -> UUID:
+    """One whole order; re-reviewed when the account moved on since the review."""
+    msp, user, customer = CUSTOMERS[n % len(CUSTOMERS)]
+    order_id = app.create_order(msp, user, customer)
+    app.select_options(msp, user, order_id, Options(1, user, PrimaryChoice.KEEP))
+    for _ in range(20):
+        app.review(msp, user, order_id)
+        app.confirm(msp, user, order_id, True, True)
+        try:
+            app.submit(msp, user, order_id)
+            return order_id
+        except AccountChangedSinceReview:
+            continue
+    raise RuntimeError(f"order {order_id} never submitted")
+
+
+def both_emails_at(inbox: Inbox) -> dict[UUID, float]:
+    """When the second email of each order arrived."""
+    seen: dict[UUID, list[float]] = {}
+    for at, message_id in list(inbox.arrivals):
+        if match := MESSAGE_ID.search(message_id):
+            seen.setdefault(UUID(match.group(1)), []).append(at)
+    return {order: max(times) for order, times in seen.items() if len(times) >= 2}
+
+
+@dataclass
+class LagSampler:
+    settings: Settings
+    stop: threading.Event = field(default_factory=threading.Event)
+    largest: int = 0
+
+    def now(self) -> int:
+        groups = [self.settings.group(g) for g in GROUPS]
+        found = consumer_lag(self.settings.kafka_bootstrap, self.settings.events_topic, groups)
+        return max((p.lag for p in found), default=0)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self.largest = max(self.largest, self.now())
+
+
+STEPS = {
+    "submitted -> applied": ("Submitted", "Applied"),
+    "applied -> addendum stored": ("Applied", "AddendumIssued"),
+    "addendum -> both emails sent": ("AddendumIssued", "NotificationSent"),
+}
+
+
+def step_latencies(app: ChangeOrdersApplication, orders: list[UUID]) -> dict[str, Latencies]:
+    """Where the time goes, from the orders' own event times (the last event of a kind)."""
+    steps = {step: Latencies() for step in STEPS}
+    for order_id in orders:
+        at = {type(e).__name__: e.timestamp for e in app.events.get(order_id)}
+        for step, (start, end) in STEPS.items():
+            steps[step].samples.append((at[end] - at[start]).total_seconds())
+    return steps
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> float:
+    """Seconds it took for ``condition`` to hold."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() > start + timeout:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def measure(
+    settings: Settings, data: ReferenceData, rate: float, seconds: float, folder: Path
+) -> list[Figure]:
+    service = build(settings)
+    app = service.application
+    app.load_reference_data(data)
+    with (
+        smtp_server(free_port()) as smtp,
+        services(service_env(settings, smtp.port, folder), folder),
+    ):
+        warm_up = place(app, 0)  # the groups join and every service has handled an order
+        wait_until(lambda: warm_up in both_emails_at(smtp.inbox), 180, "the first order's emails")
+        sampler = LagSampler(settings)
+        watcher = threading.Thread(target=sampler.run)
+        watcher.start()
+        submitted: dict[UUID, float] = {}
+        start, count = time.monotonic(), int(rate * seconds)
+        for n in range(count):
+            time.sleep(max(0.0, start + n / rate - time.monotonic()))
+            submitted[place(app, n + 1)] = time.time()
+        wait_until(lambda: submitted.keys() <= both_emails_at(smtp.inbox).keys(), 300, "emails")
+        settle = wait_until(lambda: sampler.now() == 0, 60, "consumer lag back to 0")
+        sampler.stop.set()
+        watcher.join()
+        arrived = both_emails_at(smtp.inbox)
+    steps = step_latencies(app, list(submitted))
+    service.close()
+    latencies = Latencies([arrived[o] - at for o, at in submitted.items()])
+    stage = "end to end"
+    note = f"{count} orders at {rate:g}/s through the broker, 4 service processes"
+    return [
+        Figure(
+            stage, "submit -> both emails p50", latencies.percentile(50) * 1000, None, "ms", note
+        ),
+        Figure(stage, "submit -> both emails p99", latencies.percentile(99) * 1000, None, "ms"),
+        *(
+            Figure(stage, f"  of which {step} p50", times.percentile(50) * 1000, None, "ms")
+            for step, times in steps.items()
+        ),
+        Figure(stage, "largest consumer lag seen", sampler.largest, None, "events"),
+        Figure(stage, "lag back to 0, after the last email", settle, None, "s"),
+    ]
