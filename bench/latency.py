@@ -1,9 +1,9 @@
 """End-to-end stage: submit -> both emails accepted by a real SMTP server, at a fixed
 arrival rate, through the real broker, with the split services as separate processes
-(``changeorders relay``, ``process``, ``notify``, ``project``), as they are deployed.
+(``changeorders relay``, ``process``, ``notify`` twice, ``project``), as deployed.
 
 Reports p50/p99 latency, the largest consumer lag seen (any group, any partition, sampled
-twice a second) and the lag once the last email arrived (it must come back to 0).
+every 0.2 s) and how soon after the last email it was back to 0 (it must come back).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from bench.measure import Figure, Latencies
@@ -31,7 +32,8 @@ from changeorders.services.settings import Settings
 from devtools.smtp import Inbox, smtp_server
 from devtools.tansu import free_port
 
-SERVICES = ("relay", "process", "notify", "project")
+#: One of each service, and a second notifier: rendering a PDF takes a core for ~0.1 s
+SERVICES = ("relay", "process", "notify", "notify", "project")
 GROUPS = ("processor", "notifier", "views")
 #: (MSP, user, customer): every customer on a current product, round robin
 CUSTOMERS = (
@@ -69,15 +71,15 @@ def service_env(settings: Settings, smtp_port: int, outbox: Path) -> dict[str, s
 
 @contextmanager
 def services(env: dict[str, str], logs: Path) -> Iterator[None]:
-    """The four long-running services as processes, stopped by SIGTERM afterwards."""
+    """The long-running services as processes, stopped by SIGTERM afterwards."""
     running = [
         subprocess.Popen(
             [sys.executable, "-m", "changeorders", name],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=(logs / f"{name}.log").open("w"),
+            stderr=(logs / f"{name}-{n}.log").open("w"),
         )
-        for name in SERVICES
+        for n, name in enumerate(SERVICES)
     ]
     try:
         yield
@@ -118,15 +120,31 @@ class LagSampler:
     settings: Settings
     stop: threading.Event = field(default_factory=threading.Event)
     largest: int = 0
+    failure: Exception | None = None
 
     def now(self) -> int:
         groups = [self.settings.group(g) for g in GROUPS]
-        found = consumer_lag(self.settings.kafka_bootstrap, self.settings.events_topic, groups)
+        found = consumer_lag(
+            self.settings.kafka_bootstrap,
+            self.settings.events_topic,
+            groups,
+            times=False,
+            wait_ms=50,
+        )
         return max((p.lag for p in found), default=0)
 
     def run(self) -> None:
-        while not self.stop.wait(0.5):
-            self.largest = max(self.largest, self.now())
+        try:
+            while not self.stop.wait(0.2):
+                self.largest = max(self.largest, self.now())
+        except Exception as exc:  # handed to the main thread, which raises it
+            self.failure = exc
+
+    def join(self, thread: threading.Thread) -> None:
+        self.stop.set()
+        thread.join()
+        if self.failure is not None:
+            raise self.failure
 
 
 STEPS = {
@@ -140,7 +158,8 @@ def step_latencies(app: ChangeOrdersApplication, orders: list[UUID]) -> dict[str
     """Where the time goes, from the orders' own event times (the last event of a kind)."""
     steps = {step: Latencies() for step in STEPS}
     for order_id in orders:
-        at = {type(e).__name__: e.timestamp for e in app.events.get(order_id)}
+        events: list[Any] = list(app.events.get(order_id))
+        at = {type(e).__name__: e.timestamp for e in events}
         for step, (start, end) in STEPS.items():
             steps[step].samples.append((at[end] - at[start]).total_seconds())
     return steps
@@ -178,14 +197,13 @@ def measure(
             submitted[place(app, n + 1)] = time.time()
         wait_until(lambda: submitted.keys() <= both_emails_at(smtp.inbox).keys(), 300, "emails")
         settle = wait_until(lambda: sampler.now() == 0, 60, "consumer lag back to 0")
-        sampler.stop.set()
-        watcher.join()
+        sampler.join(watcher)
         arrived = both_emails_at(smtp.inbox)
     steps = step_latencies(app, list(submitted))
     service.close()
     latencies = Latencies([arrived[o] - at for o, at in submitted.items()])
     stage = "end to end"
-    note = f"{count} orders at {rate:g}/s through the broker, 4 service processes"
+    note = f"{count} orders at {rate:g}/s through the broker; {' '.join(SERVICES)}"
     return [
         Figure(
             stage, "submit -> both emails p50", latencies.percentile(50) * 1000, None, "ms", note

@@ -27,8 +27,11 @@ class PartitionLag:
         return ((now or datetime.now(UTC)) - self.last_consumed_at).total_seconds()
 
 
-def consumer_lag(bootstrap: str, topic: str, groups: list[str]) -> list[PartitionLag]:
-    """Committed offset, end offset, and when the last consumed record was produced."""
+def consumer_lag(
+    bootstrap: str, topic: str, groups: list[str], *, times: bool = True, wait_ms: int = 500
+) -> list[PartitionLag]:
+    """Committed offset, end offset, and (``times``) when the last consumed record was
+    produced. ``wait_ms``: how long a read of a partition's tail waits for more records."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
@@ -37,7 +40,7 @@ def consumer_lag(bootstrap: str, topic: str, groups: list[str]) -> list[Partitio
         if not partitions:
             return []
         ends = {
-            tp: end_offset(consumer, tp, end)
+            tp: end_offset(consumer, tp, end, wait_ms)
             for tp, end in consumer.end_offsets(partitions).items()
         }
         found = []
@@ -53,7 +56,7 @@ def consumer_lag(bootstrap: str, topic: str, groups: list[str]) -> list[Partitio
                         tp.partition,
                         offset,
                         ends[tp],
-                        _produced_at(consumer, tp, offset),
+                        _produced_at(consumer, tp, offset) if times else None,
                     )
                 )
         return found
@@ -62,7 +65,9 @@ def consumer_lag(bootstrap: str, topic: str, groups: list[str]) -> list[Partitio
         admin.close()
 
 
-def end_offset(consumer: KafkaConsumer, tp: TopicPartition, reported: int) -> int:
+def end_offset(
+    consumer: KafkaConsumer, tp: TopicPartition, reported: int, wait_ms: int = 500
+) -> int:
     """The offset after the partition's last record, read rather than trusted.
 
     Apache Kafka reports the high watermark; some Kafka-protocol brokers (Tansu 0.6 in
@@ -74,7 +79,7 @@ def end_offset(consumer: KafkaConsumer, tp: TopicPartition, reported: int) -> in
     consumer.assign([tp])
     consumer.seek(tp, reported - 1)
     last = reported - 1
-    while records := consumer.poll(timeout_ms=500).get(tp):
+    while records := consumer.poll(timeout_ms=wait_ms).get(tp):
         last = records[-1].offset
     return max(reported, last + 1)
 

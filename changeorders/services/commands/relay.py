@@ -99,7 +99,7 @@ class OutboxRelay:
         RELAY_BACKLOG.set(self.backlog())
         return len(notifications)
 
-    def run_until(self, stop: threading.Event, idle_wait: float = 0.2) -> None:
+    def run_until(self, stop: threading.Event, idle_wait: float = 0.05) -> None:
         """Publish as events are stored, until ``stop`` is set; then close the producer.
 
         A broker or database outage is waited out with backoff: the unacknowledged batch is
