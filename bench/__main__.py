@@ -19,7 +19,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from bench import addendum, commands, latency, pipeline
+from bench import addendum, commands, growth, latency, pipeline
 from bench.measure import Figure
 from changeorders.cli import SAMPLE_DATA
 from changeorders.schemas.reference import ReferenceData
@@ -58,13 +58,16 @@ class Sizes:
     orders: int = 1000
     rate: float = 10.0
     seconds: float = 60.0
+    events: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    #: orders placed at each size of the growth run
+    growth_orders: int = 200
 
 
 def run(sizes: Sizes, stages: list[str]) -> list[Figure]:
     data = ReferenceData.model_validate_json(SAMPLE_DATA.read_bytes())
     figures: list[Figure] = []
     orders = sizes.orders
-    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(4) as schemas:
+    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(5) as schemas:
         if "commands" in stages:
             figures += commands.measure(
                 "SQLite",
@@ -103,6 +106,15 @@ def run(sizes: Sizes, stages: list[str]) -> list[Figure]:
                     topic_partitions=3,
                 )
                 figures += latency.measure(settings, data, sizes.rate, sizes.seconds, Path(tmp))
+        if "growth" in stages:
+            RESULTS.mkdir(exist_ok=True)
+            figures += growth.measure(
+                Settings(event_store="postgres", postgres_schema=schemas[4]),
+                data,
+                list(sizes.events),
+                sizes.growth_orders,
+                RESULTS / f"growth-{datetime.now(UTC):%Y%m%dT%H%M%S}.png",
+            )
     return figures
 
 
@@ -152,7 +164,7 @@ def save(figures: list[Figure], sizes: Sizes) -> Path:
     return path
 
 
-STAGES = ["commands", "pipeline", "addendum", "latency"]
+STAGES = ["commands", "pipeline", "addendum", "latency", "growth"]
 
 
 def main() -> None:
@@ -161,14 +173,21 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="orders per stage (default 1000; 100 quick)")
     parser.add_argument("--rate", type=float, help="end to end: orders/s (default 10; 5 quick)")
     parser.add_argument("--seconds", type=float, help="end to end: seconds (default 60; 5 quick)")
+    parser.add_argument(
+        "--events",
+        type=lambda v: tuple(int(n) for n in v.split(",")),
+        help="growth: store sizes, e.g. 10000,100000,1000000 (the default; 2000,20000 quick)",
+    )
     parser.add_argument("--stage", action="append", choices=STAGES)
     args = parser.parse_args()
-    quick = Sizes(orders=100, rate=5, seconds=5)
+    quick = Sizes(orders=100, rate=5, seconds=5, events=(2_000, 20_000), growth_orders=50)
     default = quick if args.quick else Sizes()
-    sizes = Sizes(
+    sizes = replace(
+        default,
         orders=args.orders or default.orders,
         rate=args.rate or default.rate,
         seconds=args.seconds or default.seconds,
+        events=args.events or default.events,
     )
     figures = run(sizes, args.stage or STAGES)
     console = Console(width=160)

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from bench.measure import Figure, Latencies, timed
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
+from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.bootstrap import build
 from changeorders.services.database import ensure_postgres_schema
 from changeorders.services.settings import Settings
@@ -40,8 +41,15 @@ class BareApplication(Application[UUID]):
 
 def run_orders(settings: Settings, data: ReferenceData, orders: int) -> tuple[float, Latencies]:
     service = build(settings)
-    app = service.application
-    app.load_reference_data(data)
+    service.application.load_reference_data(data)
+    try:
+        return place_orders(service.application, orders)
+    finally:
+        service.close()
+
+
+def place_orders(app: ChangeOrdersApplication, orders: int) -> tuple[float, Latencies]:
+    """Whole orders, command by command: total seconds and each command's latency."""
     latencies = Latencies()
     keep = Options(1, "alice", PrimaryChoice.KEEP)
     with timed() as clock:
@@ -53,7 +61,6 @@ def run_orders(settings: Settings, data: ReferenceData, orders: int) -> tuple[fl
             latencies.time(partial(app.review, "northwind", "alice", order_id))
             latencies.time(partial(app.confirm, "northwind", "alice", order_id, True, True))
             latencies.time(partial(app.submit, "northwind", "alice", order_id))
-    service.close()
     return clock.seconds, latencies
 
 
