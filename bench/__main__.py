@@ -67,19 +67,23 @@ def run(sizes: Sizes, stages: list[str]) -> list[Figure]:
     data = ReferenceData.model_validate_json(SAMPLE_DATA.read_bytes())
     figures: list[Figure] = []
     orders = sizes.orders
-    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(5) as schemas:
+    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(8) as schemas:
         if "commands" in stages:
             figures += commands.measure(
                 "SQLite",
-                Settings(sqlite_path=Path(tmp) / "ours.sqlite3"),
-                Settings(sqlite_path=Path(tmp) / "bare.sqlite3"),
+                tuple(  # type: ignore[arg-type]
+                    Settings(sqlite_path=Path(tmp) / f"{name}.sqlite3")
+                    for name in ("ours", "http", "bare")
+                ),
                 data,
                 orders,
             )
             figures += commands.measure(
                 "PostgreSQL",
-                Settings(event_store="postgres", postgres_schema=schemas[0]),
-                Settings(event_store="postgres", postgres_schema=schemas[1]),
+                tuple(  # type: ignore[arg-type]
+                    Settings(event_store="postgres", postgres_schema=schema)
+                    for schema in schemas[5:8]
+                ),
                 data,
                 orders,
             )

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench import http
 from bench.measure import Figure, Latencies, timed
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
@@ -80,10 +81,16 @@ def run_bare(settings: Settings, orders: int) -> float:
 
 
 def measure(
-    label: str, ours_settings: Settings, bare_settings: Settings, data: ReferenceData, orders: int
+    label: str,
+    settings: tuple[Settings, Settings, Settings],
+    data: ReferenceData,
+    orders: int,
 ) -> list[Figure]:
-    seconds, latencies = run_orders(ours_settings, data, orders)
-    bare_seconds = run_bare(bare_settings, orders)
+    """``settings``: three empty stores of one kind: the service layer, HTTP, the bare app."""
+    ours, over_http, bare = settings
+    seconds, latencies = run_orders(ours, data, orders)
+    http_seconds, http_latencies = http.run_orders(over_http, data, orders)
+    bare_seconds = run_bare(bare, orders)
     events = orders * EVENTS_PER_ORDER
     stage = f"commands ({label})"
     return [
@@ -98,4 +105,14 @@ def measure(
         Figure(stage, "events/s", events / seconds, events / bare_seconds, "events/s"),
         Figure(stage, "command p50", latencies.percentile(50) * 1000, None, "ms"),
         Figure(stage, "command p99", latencies.percentile(99) * 1000, None, "ms"),
+        Figure(
+            stage,
+            "orders/s through HTTP",
+            orders / http_seconds,
+            orders / bare_seconds,
+            "orders/s",
+            "uvicorn process, one keep-alive client",
+        ),
+        Figure(stage, "HTTP request p50", http_latencies.percentile(50) * 1000, None, "ms"),
+        Figure(stage, "HTTP request p99", http_latencies.percentile(99) * 1000, None, "ms"),
     ]

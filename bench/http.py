@@ -1,0 +1,91 @@
+"""Commands through HTTP: ``changeorders serve`` (uvicorn) as its own process, a keep-alive
+client placing whole orders one request at a time, as a portal would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx2
+
+from bench.measure import Latencies, timed
+from changeorders.schemas.reference import ReferenceData
+from changeorders.services.commands.bootstrap import build
+from changeorders.services.settings import Settings
+from devtools.tansu import free_port
+
+HEADERS = {"Authorization": "Bearer demo-northwind-7Qm2xV", "X-Acting-User": "alice"}
+CUSTOMERS = ("acme-dental", "harbor-logistics", "pinecrest-legal", "sunrise-bakery")
+OPTIONS = {"seat_adjustment": 1, "implementation_lead": "alice", "primary": {"mode": "keep"}}
+TICKS = {"accept_msa": True, "confirm_authority": True}
+
+
+def env_of(settings: Settings) -> dict[str, str]:
+    """Only the API: delivery ``kafka`` keeps the embedded workers from starting."""
+    return dict(os.environ) | {
+        "CHANGEORDERS_EVENT_STORE": settings.event_store,
+        "CHANGEORDERS_SQLITE_PATH": str(settings.sqlite_path),
+        "CHANGEORDERS_POSTGRES_SCHEMA": settings.postgres_schema,
+        "CHANGEORDERS_DELIVERY": "kafka",
+    }
+
+
+@contextmanager
+def api_server(settings: Settings) -> Iterator[httpx2.Client]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "changeorders", "serve", "--port", str(port)],
+        env=env_of(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers=HEADERS, timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/readyz").is_success:
+                    break
+            except httpx2.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("the API never became ready")
+            time.sleep(0.1)
+        yield client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def place_orders(client: httpx2.Client, orders: int) -> tuple[float, Latencies]:
+    latencies = Latencies()
+
+    def call(method: str, path: str, body: object = None) -> httpx2.Response:
+        start = time.perf_counter()
+        response = client.request(method, path, json=body)
+        latencies.samples.append(time.perf_counter() - start)
+        response.raise_for_status()
+        return response
+
+    with timed() as clock:
+        for n in range(orders):
+            created = call("POST", "/v1/orders", {"customer": CUSTOMERS[n % len(CUSTOMERS)]})
+            order = f"/v1/orders/{created.json()['order_id']}"
+            call("PUT", f"{order}/options", OPTIONS)
+            call("POST", f"{order}/review")
+            call("POST", f"{order}/confirm", TICKS)
+            call("POST", f"{order}/submit")
+    return clock.seconds, latencies
+
+
+def run_orders(settings: Settings, data: ReferenceData, orders: int) -> tuple[float, Latencies]:
+    service = build(settings)
+    service.application.load_reference_data(data)
+    service.close()
+    with api_server(settings) as client:
+        return place_orders(client, orders)
