@@ -69,7 +69,7 @@ class CorrelationStore:
         wanted = set(events)
         aggregates = sorted({str(aggregate_id) for aggregate_id, _ in wanted})
         found: dict[tuple[UUID, int], str] = {}
-        with self._tables.datastore.transaction(commit=False) as cursor:
+        with self._tables.reading() as cursor:
             rows = self._tables.execute_in(
                 cursor,
                 "SELECT aggregate_id, version, correlation_id FROM {s}event_correlations "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
@@ -76,7 +77,7 @@ class SqlTables:
 
     def __init__(self, datastore: Any, tables: Sequence[str] = ()) -> None:
         self.datastore = datastore
-        postgres = isinstance(datastore, PostgresDatastore)
+        self._postgres = postgres = isinstance(datastore, PostgresDatastore)
         self._bytes = "BYTEA" if postgres else "BLOB"
         self._placeholder = "%s" if postgres else "?"
         self._prefix = '"' + datastore.schema.replace('"', '""') + '".' if postgres else ""
@@ -116,8 +117,19 @@ class SqlTables:
         if rows:
             cursor.executemany(self.sql(statement), rows)
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A cursor for one read. On PostgreSQL a pooled connection in autocommit (each
+        statement sees one snapshot): no BEGIN and ROLLBACK round trips around it."""
+        if self._postgres:
+            with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+                yield cursor
+        else:
+            with self.datastore.transaction(commit=False) as cursor:
+                yield cursor
+
     def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-        with self.datastore.transaction(commit=False) as cursor:
+        with self.reading() as cursor:
             return self.execute(cursor, statement, params)
 
     def run(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:

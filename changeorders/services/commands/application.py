@@ -8,6 +8,7 @@ others) and turns optimistic-concurrency failures into :class:`ConcurrentModific
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,11 +37,14 @@ from changeorders.services.commands.errors import (
     NotAuthenticated,
     ReferenceDataMissing,
 )
+from changeorders.services.commands.reads import AggregateReads
 from changeorders.services.correlation import CorrelationStore, current
 
 A = TypeVar("A", bound=Aggregate)
 
 PROCESSING_ATTEMPTS = 5
+#: orders whose customer is remembered, so their commands read everything in one query
+_REMEMBERED_ORDERS = 100_000
 
 
 @dataclass
@@ -64,6 +68,8 @@ class ChangeOrdersApplication(Application[UUID]):
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
         self.correlations = CorrelationStore(self.recorder.datastore)  # type: ignore[attr-defined]
+        self._reads = AggregateReads(self)
+        self._customer_of: OrderedDict[UUID, str] = OrderedDict()  # order -> customer key
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Save, and remember which request or event the new events were stored for."""
@@ -179,9 +185,7 @@ class ChangeOrdersApplication(Application[UUID]):
 
     def customer(self, msp_key: str, customer_key: str) -> CustomerAccount:
         account = self._find(CustomerAccount, ids.customer_id(customer_key))
-        if account is None or account.msp_key != msp_key:
-            raise CustomerNotFound(f"no customer {customer_key!r} for MSP {msp_key}")
-        return account
+        return _account_of(msp_key, customer_key, account)
 
     def order(self, msp_key: str, order_id: UUID) -> ChangeOrder:
         order = self._find(ChangeOrder, order_id)
@@ -207,10 +211,13 @@ class ChangeOrdersApplication(Application[UUID]):
         self._save(msp)
 
     def create_order(self, msp_key: str, acting_user: str, customer_key: str) -> UUID:
-        self.msp(msp_key).require_user(acting_user)
-        self.customer(msp_key, customer_key)
+        msp_id, customer_id = ids.msp_id(msp_key), ids.customer_id(customer_key)
+        found = self._reads.read(fresh=[], kept=[msp_id, customer_id])
+        _required(Msp, found.get(msp_id), msp_id).require_user(acting_user)
+        _account_of(msp_key, customer_key, found.get(customer_id))
         order = ChangeOrder(msp_key=msp_key, customer_key=customer_key, created_by=acting_user)
         self._save(order)
+        self._remember_customer(order.id, customer_key)
         return order.id
 
     def select_options(
@@ -320,12 +327,39 @@ class ChangeOrdersApplication(Application[UUID]):
     def _acting_on_order(
         self, msp_key: str, acting_user: str, order_id: UUID
     ) -> Iterator[tuple[ChangeOrder, OrderContext]]:
-        """Load the order and its context, let the caller decide, then save the order."""
-        msp = self.msp(msp_key)
+        """Load the order and its context, let the caller decide, then save the order.
+
+        One query reads them all when the order's customer is known here (this process
+        created or read the order before); otherwise the account takes a second one.
+        """
+        reference = [ids.msp_id(msp_key), ids.catalogue_id(), ids.agreement_id(msp_key)]
+        customer_key = self._customer_of.get(order_id)
+        accounts = [] if customer_key is None else [ids.customer_id(customer_key)]
+        found = self._reads.read(fresh=[order_id], kept=[*reference, *accounts])
+        order = found.get(order_id)
+        if not isinstance(order, ChangeOrder) or order.msp_key != msp_key:
+            raise OrderNotFound(f"no order {order_id} for MSP {msp_key}")
+        account_id = ids.customer_id(order.customer_key)
+        if account_id not in found:
+            found |= self._reads.read(fresh=[], kept=[account_id])
+            self._remember_customer(order_id, order.customer_key)
+        msp = _required(Msp, found.get(reference[0]), reference[0])
         msp.require_user(acting_user)
-        order = self.order(msp_key, order_id)
-        yield order, self._context(msp, self.customer(msp_key, order.customer_key))
+        yield (
+            order,
+            OrderContext(
+                price_list=_required(Catalogue, found.get(reference[1]), reference[1]).current,
+                agreement=_required(MspAgreement, found.get(reference[2]), reference[2]).current,
+                account=_account_of(msp_key, order.customer_key, found.get(account_id)).state,
+                users=frozenset(msp.users),
+            ),
+        )
         self._save(order)
+
+    def _remember_customer(self, order_id: UUID, customer_key: str) -> None:
+        self._customer_of[order_id] = customer_key
+        if len(self._customer_of) > _REMEMBERED_ORDERS:
+            self._customer_of.popitem(last=False)
 
     def _context(self, msp: Msp, account: CustomerAccount) -> OrderContext:
         return OrderContext(
@@ -354,9 +388,19 @@ class ChangeOrdersApplication(Application[UUID]):
         return aggregate if isinstance(aggregate, cls) else None
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
-        aggregate = self._find(cls, aggregate_id)
-        if aggregate is None:
-            raise ReferenceDataMissing(
-                f"{cls.__name__} {aggregate_id} is missing: load the reference data first"
-            )
-        return aggregate
+        return _required(cls, self._find(cls, aggregate_id), aggregate_id)
+
+
+def _required(cls: type[A], aggregate: Aggregate | None, aggregate_id: UUID) -> A:
+    """Reference data (MSP, price list, agreement) that must be there."""
+    if not isinstance(aggregate, cls):
+        raise ReferenceDataMissing(
+            f"{cls.__name__} {aggregate_id} is missing: load the reference data first"
+        )
+    return aggregate
+
+
+def _account_of(msp_key: str, customer_key: str, account: Aggregate | None) -> CustomerAccount:
+    if not isinstance(account, CustomerAccount) or account.msp_key != msp_key:
+        raise CustomerNotFound(f"no customer {customer_key!r} for MSP {msp_key}")
+    return account
