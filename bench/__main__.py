@@ -63,7 +63,8 @@ class Sizes:
     growth_orders: int = 200
 
 
-def run(sizes: Sizes, stages: list[str]) -> list[Figure]:
+def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure]:
+    """Every figure of ``stages``; the growth chart is written into ``results``."""
     data = ReferenceData.model_validate_json(SAMPLE_DATA.read_bytes())
     figures: list[Figure] = []
     orders = sizes.orders
@@ -111,13 +112,13 @@ def run(sizes: Sizes, stages: list[str]) -> list[Figure]:
                 )
                 figures += latency.measure(settings, data, sizes.rate, sizes.seconds, Path(tmp))
         if "growth" in stages:
-            RESULTS.mkdir(exist_ok=True)
+            results.mkdir(exist_ok=True)
             figures += growth.measure(
                 Settings(event_store="postgres", postgres_schema=schemas[4]),
                 data,
                 list(sizes.events),
                 sizes.growth_orders,
-                RESULTS / f"growth-{datetime.now(UTC):%Y%m%dT%H%M%S}.png",
+                results / f"growth-{datetime.now(UTC):%Y%m%dT%H%M%S}.png",
             )
     return figures
 
