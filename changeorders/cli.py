@@ -226,8 +226,7 @@ def cancel(
 def show(msp: MspOption, order_id: UUID) -> None:
     """Show an order and its history."""
     with commands_service() as service:
-        order = service.application.order(msp, order_id)
-        view = presenters.order(order, service.application.order_history(order))
+        view = presenters.order(*service.application.order_with_history(msp, order_id))
         console.print(render.order_table(view))
 
 

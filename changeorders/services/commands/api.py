@@ -10,11 +10,10 @@ import contextlib
 import hashlib
 import json
 import logging
-import re
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
@@ -60,11 +59,10 @@ from changeorders.services.commands.errors import (
     ReferenceDataMissing,
 )
 from changeorders.services.commands.idempotency import MAX_KEY_LENGTH, IdempotencyStore
+from changeorders.services.commands.middleware import RequestContext
 from changeorders.services.commands.parsing import to_options
-from changeorders.services.correlation import correlated
 from changeorders.services.projections.local import LocalViews
 
-_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger(__name__)
 
 #: A database that is down or a connection that was cut: the command did not happen, and
@@ -76,7 +74,6 @@ STORE_UNAVAILABLE = (
     psycopg.InterfaceError,
     sqlite3.OperationalError,
 )
-MAX_BODY_BYTES = 64 * 1024
 
 _STATUS_BY_KIND = {ErrorKind.RULE: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
 _ERRORS = {code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 503)}
@@ -245,25 +242,7 @@ def create_api(
 
     api.mount("/metrics", make_asgi_app())
 
-    @api.middleware("http")
-    async def correlation(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Every request runs under a correlation id: the caller's, or a new one."""
-        length = request.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            body = ErrorBody(
-                rule="payload-too-large",
-                message=f"request bodies are limited to {MAX_BODY_BYTES} bytes",
-            )
-            return JSONResponse(body.model_dump(mode="json"), status_code=413)
-        given = request.headers.get("X-Correlation-Id", "")
-        correlation_id = given if _CORRELATION_ID.fullmatch(given) else str(uuid4())
-        with correlated(correlation_id, path=request.url.path, method=request.method):
-            response = await call_next(request)
-            log.info("%s %s -> %s", request.method, request.url.path, response.status_code)
-        response.headers["X-Correlation-Id"] = correlation_id
-        return response
+    api.add_middleware(RequestContext)
 
     @api.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -353,8 +332,7 @@ def create_api(
         return idempotent(request, msp, idempotency_key, acting, body, action)  # type: ignore[return-value]
 
     def order_view(msp: str, order_id: UUID) -> OrderView:
-        order = service.order(msp, order_id)
-        return presenters.order(order, service.order_history(order))
+        return presenters.order(*service.order_with_history(msp, order_id))
 
     @api.get("/v1/orders", tags=["orders"])
     def list_orders(msp: Msp, open_only: bool = True) -> list[OrderSummary]:

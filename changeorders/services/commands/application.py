@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
@@ -169,8 +169,9 @@ class ChangeOrdersApplication(Application[UUID]):
     def authenticate(self, token: str) -> str:
         """The key of the MSP the token acts for; the token is compared by hash only."""
         digest = token_sha256(token)
-        record = self._find(ApiToken, ids.api_token_id(digest))
-        if record is None or not record.matches(digest):
+        token_id = ids.api_token_id(digest)
+        record = self._reads.read(fresh=[], kept=[token_id]).get(token_id)
+        if not isinstance(record, ApiToken) or not record.matches(digest):
             raise NotAuthenticated("unknown API token")
         return record.msp_key
 
@@ -178,10 +179,10 @@ class ChangeOrdersApplication(Application[UUID]):
         return self._get(Msp, ids.msp_id(msp_key))
 
     def agreement(self, msp_key: str) -> Agreement:
-        return self._get(MspAgreement, ids.agreement_id(msp_key)).current
+        return self._kept(MspAgreement, ids.agreement_id(msp_key)).current
 
     def price_list(self) -> PriceList:
-        return self._get(Catalogue, ids.catalogue_id()).current
+        return self._kept(Catalogue, ids.catalogue_id()).current
 
     def customer(self, msp_key: str, customer_key: str) -> CustomerAccount:
         account = self._find(CustomerAccount, ids.customer_id(customer_key))
@@ -199,6 +200,14 @@ class ChangeOrdersApplication(Application[UUID]):
 
     def order_history(self, order: ChangeOrder) -> list[Any]:
         return list(self.events.get(order.id))
+
+    def order_with_history(self, msp_key: str, order_id: UUID) -> tuple[ChangeOrder, list[Any]]:
+        """An order and the events it was built from, in one read."""
+        history = list(self.events.get(order_id))
+        order = project_aggregate(None, history)
+        if not isinstance(order, ChangeOrder) or order.msp_key != msp_key:
+            raise OrderNotFound(f"no order {order_id} for MSP {msp_key}")
+        return order, history
 
     # --- commands --------------------------------------------------------------------------
 
@@ -386,6 +395,11 @@ class ChangeOrdersApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
+
+    def _kept(self, cls: type[A], aggregate_id: UUID) -> A:
+        """Reference data to read, not to change (see :mod:`.reads`)."""
+        found = self._reads.read(fresh=[], kept=[aggregate_id])
+        return _required(cls, found.get(aggregate_id), aggregate_id)
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         return _required(cls, self._find(cls, aggregate_id), aggregate_id)
