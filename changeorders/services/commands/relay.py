@@ -2,20 +2,24 @@
 
 The event store is the outbox. The relay reads notifications after its tracked position,
 publishes each (key = customer, so one customer's events stay in order on one partition),
-waits for the broker to acknowledge the whole batch (acks=all, idempotent producer), and
-only then records the batch's last position. After a crash it resumes from the last
-recorded position and may republish a tail, never skip: consumers dedupe by event id.
+and records a batch's last position only once the broker acknowledged the whole batch
+(acks=all, idempotent producer); the next batch is built while one is in flight. After a
+crash it resumes from the last recorded position and may republish a tail, never skip:
+consumers dedupe by event id.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import OperationalError, Tracking, TrackingRecorder
+from eventsourcing.persistence import Notification, OperationalError, Tracking, TrackingRecorder
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
@@ -25,6 +29,10 @@ from changeorders.services.metrics import RELAY_BACKLOG, RELAY_PUBLISHED
 from changeorders.services.publishing import Publisher, is_published
 
 BATCH_SIZE = 500
+#: Batches sent but not yet acknowledged while the next one is built
+MAX_IN_FLIGHT = 1
+#: The backlog gauge costs two queries: read it at most this often while catching up
+BACKLOG_EVERY_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,9 @@ class OutboxRelay:
         self._tracking = tracking
         self._batch_size = batch_size
         self._publisher = Publisher(application)
+        self._in_flight: deque[tuple[int, list[Any]]] = deque()  # (last position, sends)
+        self._sent: int | None = None  # the last position handed to the producer
+        self._backlog_at = 0.0
         self.name = f"relay:{topic}@{application.name}"
 
     def position(self) -> int:
@@ -68,12 +79,33 @@ class OutboxRelay:
         return (self._application.recorder.max_notification_id() or 0) - self.position()
 
     def pump(self) -> int:
-        """Publish one batch; return how many notifications it covered."""
+        """Send the batch after the last one sent; return how many notifications it covered.
+
+        Earlier batches are recorded once the broker acknowledged all of their records,
+        keeping at most :data:`MAX_IN_FLIGHT` unacknowledged, so the next batch is read and
+        built while the last one travels. With nothing new, everything in flight is waited
+        for and recorded. Any failure forgets what is in flight: the next pump starts again
+        from the recorded position (a republished tail, never a gap).
+        """
+        start = self._sent if self._sent is not None else self.position()
         notifications = self._application.recorder.select_notifications(
-            start=self.position(), limit=self._batch_size, inclusive_of_start=False
+            start=start, limit=self._batch_size, inclusive_of_start=False
         )
-        if not notifications:
-            return 0
+        try:
+            if notifications:
+                self._in_flight.append((notifications[-1].id, self._send(notifications)))
+                self._sent = notifications[-1].id
+            self._settle(keep=MAX_IN_FLIGHT if notifications else 0)
+        except BaseException:
+            self._in_flight.clear()
+            self._sent = None
+            raise
+        if time.monotonic() - self._backlog_at > BACKLOG_EVERY_SECONDS or not notifications:
+            RELAY_BACKLOG.set(self.backlog())
+            self._backlog_at = time.monotonic()
+        return len(notifications)
+
+    def _send(self, notifications: Sequence[Notification]) -> list[Any]:
         events = [
             (n.id, e)
             for n in notifications
@@ -91,13 +123,19 @@ class OutboxRelay:
                     headers=record_headers(envelope),
                 )
             )
-        self._producer.flush()
-        for send in sends:
-            send.get()  # raises if the broker did not acknowledge: the batch is not recorded
-        self._tracking.insert_tracking(Tracking(self.name, notifications[-1].id))
-        RELAY_PUBLISHED.inc(len(sends))
-        RELAY_BACKLOG.set(self.backlog())
-        return len(notifications)
+        return sends
+
+    def _settle(self, keep: int) -> None:
+        """Record the oldest batches, waiting for their acks, until ``keep`` are in flight."""
+        if keep == 0 and self._in_flight:
+            self._producer.flush()  # send what lingers now: nothing else is coming
+        while len(self._in_flight) > keep:
+            last, sends = self._in_flight[0]
+            for send in sends:
+                send.get()  # raises if the broker did not acknowledge: not recorded
+            self._tracking.insert_tracking(Tracking(self.name, last))
+            self._in_flight.popleft()
+            RELAY_PUBLISHED.inc(len(sends))
 
     def run_until(self, stop: threading.Event, idle_wait: float = 0.05) -> None:
         """Publish as events are stored, until ``stop`` is set; then close the producer.
