@@ -90,7 +90,7 @@ def test_a_relay_crash_mid_batch_loses_nothing(
         15, bootstrap_servers=broker.bootstrap, acks="all", enable_idempotence=True
     )
     doomed = relay_for(service, broker, topic, producer=crashing, batch_size=10)
-    doomed.pump()  # the first batch of 10 goes out and is recorded
+    doomed.pump()  # the first batch of 10 goes out (in flight, not yet recorded)
     with pytest.raises(RuntimeError, match="killed"):
         doomed.pump()
     crashing.flush()
