@@ -21,6 +21,7 @@ from changeorders.services.settings import Settings
 
 EVENTS_PER_ORDER = 5  # Drafted, OptionsSelected, Reviewed, Confirmed, Submitted
 CUSTOMERS = ("acme-dental", "harbor-logistics", "pinecrest-legal", "sunrise-bakery")
+ROUNDS = 5
 
 
 class BareOrder(Aggregate):
@@ -40,15 +41,6 @@ class BareApplication(Application[UUID]):
         return Environment(name, dict(env or {}))
 
 
-def run_orders(settings: Settings, data: ReferenceData, orders: int) -> tuple[float, Latencies]:
-    service = build(settings)
-    service.application.load_reference_data(data)
-    try:
-        return place_orders(service.application, orders)
-    finally:
-        service.close()
-
-
 def place_orders(app: ChangeOrdersApplication, orders: int) -> tuple[float, Latencies]:
     """Whole orders, command by command: total seconds and each command's latency."""
     latencies = Latencies()
@@ -65,10 +57,14 @@ def place_orders(app: ChangeOrdersApplication, orders: int) -> tuple[float, Late
     return clock.seconds, latencies
 
 
-def run_bare(settings: Settings, orders: int) -> float:
+def open_bare(settings: Settings) -> BareApplication:
     if settings.event_store == "postgres":
         ensure_postgres_schema(settings)
-    app = BareApplication(settings.eventsourcing_env())
+    return BareApplication(settings.eventsourcing_env())
+
+
+def place_bare_orders(app: BareApplication, orders: int) -> float:
+    """The baseline: per order, one aggregate saved five times with one event each."""
     with timed() as clock:
         for _ in range(orders):
             order = BareOrder("x" * 200)
@@ -76,7 +72,6 @@ def run_bare(settings: Settings, orders: int) -> float:
             for _ in range(EVENTS_PER_ORDER - 1):
                 order.step("y" * 200)
                 app.save(order)
-    app.close()
     return clock.seconds
 
 
@@ -86,30 +81,55 @@ def measure(
     data: ReferenceData,
     orders: int,
 ) -> list[Figure]:
-    """``settings``: three empty stores of one kind: the service layer, HTTP, the bare app."""
-    ours, over_http, bare = settings
-    seconds, latencies = run_orders(ours, data, orders)
-    http_seconds, http_latencies = http.run_orders(over_http, data, orders)
-    bare_seconds = run_bare(bare, orders)
-    events = orders * EVENTS_PER_ORDER
+    """``settings``: three empty stores of one kind: the service layer, HTTP, the bare app.
+
+    The three take turns, a round each (:data:`ROUNDS` rounds), so that a noisy neighbour
+    slows them alike and the ratios mean something.
+    """
+    ours_settings, http_settings, bare_settings = settings
+    service = build(ours_settings)
+    service.application.load_reference_data(data)
+    bare = open_bare(bare_settings)
+    seconds = {"ours": 0.0, "http": 0.0, "bare": 0.0}
+    latencies, http_latencies = Latencies(), Latencies()
+    per_round = max(1, orders // ROUNDS)
+    with http.api_server(http_settings, data) as client:
+        for _ in range(ROUNDS):
+            took, samples = place_orders(service.application, per_round)
+            seconds["ours"] += took
+            latencies.samples += samples.samples
+            took, samples = http.place_orders(client, per_round)
+            seconds["http"] += took
+            http_latencies.samples += samples.samples
+            seconds["bare"] += place_bare_orders(bare, per_round)
+    service.close()
+    bare.close()
+    done = per_round * ROUNDS
+    rates = {name: done / took for name, took in seconds.items()}
     stage = f"commands ({label})"
     return [
         Figure(
             stage,
             "orders/s (5 commands each)",
-            orders / seconds,
-            orders / bare_seconds,
+            rates["ours"],
+            rates["bare"],
             "orders/s",
             "baseline: bare eventsourcing app, 5 saves of one event",
         ),
-        Figure(stage, "events/s", events / seconds, events / bare_seconds, "events/s"),
+        Figure(
+            stage,
+            "events/s",
+            rates["ours"] * EVENTS_PER_ORDER,
+            rates["bare"] * EVENTS_PER_ORDER,
+            "events/s",
+        ),
         Figure(stage, "command p50", latencies.percentile(50) * 1000, None, "ms"),
         Figure(stage, "command p99", latencies.percentile(99) * 1000, None, "ms"),
         Figure(
             stage,
             "orders/s through HTTP",
-            orders / http_seconds,
-            orders / bare_seconds,
+            rates["http"],
+            rates["bare"],
             "orders/s",
             "uvicorn process, one keep-alive client",
         ),

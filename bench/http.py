@@ -35,7 +35,11 @@ def env_of(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def api_server(settings: Settings) -> Iterator[httpx2.Client]:
+def api_server(settings: Settings, data: ReferenceData) -> Iterator[httpx2.Client]:
+    """``changeorders serve`` on a store loaded with ``data``, and a client for it."""
+    service = build(settings)
+    service.application.load_reference_data(data)
+    service.close()
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "changeorders", "serve", "--port", str(port)],
@@ -81,11 +85,3 @@ def place_orders(client: httpx2.Client, orders: int) -> tuple[float, Latencies]:
             call("POST", f"{order}/confirm", TICKS)
             call("POST", f"{order}/submit")
     return clock.seconds, latencies
-
-
-def run_orders(settings: Settings, data: ReferenceData, orders: int) -> tuple[float, Latencies]:
-    service = build(settings)
-    service.application.load_reference_data(data)
-    service.close()
-    with api_server(settings) as client:
-        return place_orders(client, orders)
