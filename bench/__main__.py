@@ -1,11 +1,20 @@
-"""Run the benchmarks: ``python -m bench [--quick] [--orders N] [--stage STAGE ...]``.
+"""Run the benchmarks: ``python -m bench [--quick] [--stage STAGE ...] [sizes]``.
 
-Stages: ``commands``, ``pipeline`` (relay -> broker -> projection), ``addendum`` (PDFs and
-emails; it renders orders/10 addenda, at least 4).
+Stages, each beside a baseline measured in the same run:
 
-Prints a table (ours, baseline measured in the same run, ratio) and writes every figure
-with the machine and git commit to ``bench/results/<time>.json``. Uses the PostgreSQL on
-127.0.0.1:5432 (a fresh schema per run, dropped after) and a Tansu broker it starts.
+- ``commands``: whole orders through the service layer and through HTTP, on SQLite and
+  PostgreSQL, against a bare ``eventsourcing`` app saving as many events (``--orders``);
+- ``pipeline``: relay -> broker (a bare producer), broker -> views (a bare read), and a
+  rebuild of every view from the store (a bare read of the notifications);
+- ``addendum``: PDFs/s on 1 and 2 processes (bare WeasyPrint), emails/s to SMTP;
+- ``latency``: submit -> both emails through the broker at ``--rate`` orders/s for
+  ``--seconds``, the split services as processes, with the consumer lag;
+- ``growth``: ms per order and µs per rebuilt event as the store grows (``--events``),
+  with a PNG chart.
+
+Prints a table (ours, baseline, ratio) and writes every figure with the machine, the git
+commit and the sizes to ``bench/results/<time>.json``. Uses the PostgreSQL on
+127.0.0.1:5432 (fresh schemas, dropped after) and Tansu brokers it starts.
 """
 
 from __future__ import annotations
