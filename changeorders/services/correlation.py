@@ -16,7 +16,7 @@ from uuid import UUID
 
 import structlog
 
-from changeorders.services.database import SqlTables
+from changeorders.services.database import SqlTables, retry_reads
 
 _CURRENT: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
@@ -64,6 +64,7 @@ class CorrelationStore:
         )
         return str(rows[0][0]) if rows else None
 
+    @retry_reads
     def lookup_many(self, events: Sequence[tuple[UUID, int]]) -> dict[tuple[UUID, int], str]:
         """The correlation ids of a batch of events, in one query (per 500 aggregates)."""
         wanted = set(events)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
-from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    InterfaceError,
+    OperationalError,
+    TrackingRecorder,
+)
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, retry
 from psycopg import sql
 
 from changeorders.services.settings import Settings
@@ -55,6 +60,13 @@ def tracking_recorder(datastore: Any, postgres_table: str) -> TrackingRecorder:
 
 
 IN_LIST_PAGE = 500
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def retry_reads(read: F) -> F:
+    """Retried as the library retries its own reads: a pooled connection found broken (the
+    server restarted, a connection cut) is replaced on the next attempt."""
+    return cast(F, retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)(read))
 
 
 def placeholders(count: int) -> str:
@@ -128,6 +140,7 @@ class SqlTables:
             with self.datastore.transaction(commit=False) as cursor:
                 yield cursor
 
+    @retry_reads
     def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         with self.reading() as cursor:
             return self.execute(cursor, statement, params)

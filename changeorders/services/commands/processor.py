@@ -33,10 +33,11 @@ class OrderProcessor:
         self._tracking.insert_tracking(tracking)
 
     def handle_published(self, event: PublishedEvent, tracking: Tracking) -> None:
-        """Any published event, from Kafka: only ``Submitted`` ones need work."""
+        """Any published event, from Kafka: only ``Submitted`` ones need work, and only
+        their positions are recorded (the broker's committed offset covers the rest)."""
         if event.type == "ChangeOrder.Submitted":
             self._application.process_order(event.aggregate_id)
-        self._tracking.insert_tracking(tracking)
+            self._tracking.insert_tracking(tracking)
 
 
 def processor_tracking(datastore: Any) -> TrackingRecorder:

@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 
-from changeorders.services.database import SqlTables
+from changeorders.services.database import SqlTables, retry_reads
 
 
 class AggregateReads:
@@ -78,6 +78,7 @@ class AggregateReads:
                 self._kept[aggregate_id] = aggregate
             return aggregate
 
+    @retry_reads
     def _events_since(self, since: dict[UUID, int]) -> list[StoredEvent]:
         condition = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(since))
         params = [

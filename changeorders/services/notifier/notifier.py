@@ -62,10 +62,11 @@ class Notifier:
         self.tracking.insert_tracking(tracking)
 
     def handle_published(self, event: PublishedEvent, tracking: Tracking) -> None:
-        """Any published event, from Kafka: only ``Applied`` ones need work."""
+        """Any published event, from Kafka: only ``Applied`` ones need work, and only their
+        positions are recorded (the broker's committed offset covers the rest)."""
         if event.type == APPLIED:
             self.notify(event.aggregate_id)
-        self.tracking.insert_tracking(tracking)
+            self.tracking.insert_tracking(tracking)
 
     def notify(self, order_id: UUID) -> None:
         order = self._application.find_order(order_id)
