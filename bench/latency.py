@@ -83,6 +83,10 @@ def services(env: dict[str, str], logs: Path) -> Iterator[None]:
     ]
     try:
         yield
+    except BaseException:
+        for log in sorted(logs.glob("*.log")):  # what the services said, for the failure
+            print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
+        raise
     finally:
         for process in running:
             process.terminate()
