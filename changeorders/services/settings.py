@@ -37,6 +37,9 @@ class Settings:
     ``CHANGEORDERS_SMTP_PORT`` / ``_SMTP_TLS`` (none|starttls|ssl) / ``_SMTP_USER`` /
     ``_SMTP_PASSWORD``                   the rest of the SMTP connection
     ``CHANGEORDERS_MAIL_FROM``           sender address (default orders@changeorders.example)
+    ``CHANGEORDERS_EMAIL_CLAIM_SECONDS`` how long an email claimed by a notifier that died
+                                      mid-send waits before another takes it over (default
+                                      300; keep it above a slow SMTP send, or it goes twice)
     ``CHANGEORDERS_OUTBOX_DIR``          where .eml files and addendum copies go (default outbox)
     ``CHANGEORDERS_METRICS_PORT``        serve Prometheus metrics on this port (long-running
                                       services; the API serves them at /metrics)
@@ -68,6 +71,7 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
     mail_from: str = "orders@changeorders.example"
+    email_claim_seconds: int = 300
     outbox_dir: Path = Path("outbox")
     metrics_port: int | None = None
     group_prefix: str = "changeorders"
@@ -120,6 +124,7 @@ class Settings:
                 smtp_user=env.get("CHANGEORDERS_SMTP_USER") or None,
                 smtp_password=env.get("CHANGEORDERS_SMTP_PASSWORD") or None,
                 mail_from=get("MAIL_FROM", "orders@changeorders.example"),
+                email_claim_seconds=int(get("EMAIL_CLAIM_SECONDS", "300")),
                 outbox_dir=Path(get("OUTBOX_DIR", "outbox")),
                 metrics_port=int(env["CHANGEORDERS_METRICS_PORT"])
                 if env.get("CHANGEORDERS_METRICS_PORT")

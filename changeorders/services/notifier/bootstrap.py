@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -40,7 +41,7 @@ def notifier(application: ChangeOrdersApplication, settings: Settings) -> Notifi
     return Notifier(
         application,
         AttachmentStore(datastore),
-        DeliveryLedger(datastore),
+        DeliveryLedger(datastore, timedelta(seconds=settings.email_claim_seconds)),
         transport(settings),
         settings.mail_from,
         tracking_recorder(datastore, "notifier_tracking"),
