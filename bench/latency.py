@@ -27,6 +27,7 @@ from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
 from changeorders.services.commands.application import ChangeOrdersApplication
 from changeorders.services.commands.bootstrap import build
+from changeorders.services.kafka_feed import dead_letter_topic, ensure_topics
 from changeorders.services.lag import consumer_lag
 from changeorders.services.settings import Settings
 from devtools.smtp import Inbox, smtp_server
@@ -185,6 +186,10 @@ def measure(
     service = build(settings)
     app = service.application
     app.load_reference_data(data)
+    topic = settings.events_topic  # created before the services start and race to create it
+    ensure_topics(
+        settings.kafka_bootstrap, [topic, dead_letter_topic(topic)], settings.topic_partitions, 1
+    )
     with (
         smtp_server(free_port()) as smtp,
         services(service_env(settings, smtp.port, folder), folder),
