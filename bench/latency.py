@@ -8,7 +8,6 @@ every 0.2 s) and how soon after the last email it was back to 0 (it must come ba
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from changeorders.services.commands.bootstrap import build
 from changeorders.services.kafka_feed import dead_letter_topic, ensure_topics
 from changeorders.services.lag import consumer_lag
 from changeorders.services.settings import Settings
+from devtools.services import services_env
 from devtools.smtp import Inbox, smtp_server
 from devtools.tansu import free_port
 
@@ -54,20 +54,16 @@ MESSAGE_ID = re.compile(r"<order-([0-9a-f-]{36})\.")
 
 
 def service_env(settings: Settings, smtp_port: int, outbox: Path) -> dict[str, str]:
-    return dict(os.environ) | {
-        "CHANGEORDERS_EVENT_STORE": "postgres",
-        "CHANGEORDERS_POSTGRES_SCHEMA": settings.postgres_schema,
-        "CHANGEORDERS_DELIVERY": "kafka",
-        "CHANGEORDERS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "CHANGEORDERS_EVENTS_TOPIC": settings.events_topic,
-        "CHANGEORDERS_TOPIC_PARTITIONS": str(settings.topic_partitions),
-        "CHANGEORDERS_GROUP_PREFIX": settings.group_prefix,
-        "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
-        "CHANGEORDERS_SMTP_HOST": "127.0.0.1",
-        "CHANGEORDERS_SMTP_PORT": str(smtp_port),
-        "CHANGEORDERS_OUTBOX_DIR": str(outbox),
-    }
+    return services_env(
+        settings.kafka_bootstrap,
+        settings.events_topic,
+        settings.postgres_schema,
+        CHANGEORDERS_TOPIC_PARTITIONS=str(settings.topic_partitions),
+        CHANGEORDERS_GROUP_PREFIX=settings.group_prefix,
+        CHANGEORDERS_SMTP_HOST="127.0.0.1",
+        CHANGEORDERS_SMTP_PORT=str(smtp_port),
+        CHANGEORDERS_OUTBOX_DIR=str(outbox),
+    )
 
 
 @contextmanager

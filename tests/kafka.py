@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from devtools.services import services_env as devtools_services_env
 from devtools.tansu import Broker, tansu_broker
 
 __all__ = ["Broker", "read_all", "services_env", "tansu_broker"]
@@ -40,20 +40,4 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -
 
 
 def services_env(broker: Broker, topic: str, schema: str, **extra: str) -> dict[str, str]:
-    """The environment of `changeorders` service processes on PostgreSQL and the broker,
-    with groups that settle in seconds rather than tens of seconds."""
-    return (
-        dict(os.environ)
-        | {
-            "CHANGEORDERS_EVENT_STORE": "postgres",
-            "CHANGEORDERS_POSTGRES_SCHEMA": schema,
-            "CHANGEORDERS_DELIVERY": "kafka",
-            "CHANGEORDERS_KAFKA_BOOTSTRAP": broker.bootstrap,
-            "CHANGEORDERS_EVENTS_TOPIC": topic,
-            "CHANGEORDERS_TOPIC_PARTITIONS": "2",
-            "CHANGEORDERS_GROUP_PREFIX": topic,
-            "CHANGEORDERS_KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "CHANGEORDERS_KAFKA_HEARTBEAT_MS": "500",
-        }
-        | extra
-    )
+    return devtools_services_env(broker.bootstrap, topic, schema, **extra)
