@@ -39,9 +39,9 @@ from rich.table import Table
 
 from bench import addendum, commands, growth, latency, pipeline
 from bench.measure import Figure
-from changeorders.cli import SAMPLE_DATA
+from changeorders.adapters.settings import Settings
+from changeorders.cli.common import SAMPLE_DATA
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.settings import Settings
 from devtools.tansu import tansu_broker
 
 RESULTS = Path(__file__).parent / "results"

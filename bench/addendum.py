@@ -15,12 +15,12 @@ from uuid import UUID
 from weasyprint import HTML
 
 from bench.measure import Figure, Latencies, timed
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import build_embedded
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import build
 from changeorders.services.notifier.addendum import read_addendum, render_pdf
 from changeorders.services.notifier.mail import SmtpTransport, compose
-from changeorders.services.settings import Settings
 from devtools.orders import submit_order
 from devtools.smtp import smtp_server
 from devtools.tansu import free_port
@@ -36,7 +36,7 @@ BARE_HTML = (
 
 
 def _store(folder: str, orders: int, data: ReferenceData) -> list[str]:
-    service = build(Settings(sqlite_path=Path(folder) / "addenda.sqlite3"))
+    service = build_embedded(Settings(sqlite_path=Path(folder) / "addenda.sqlite3"))
     app = service.application
     app.load_reference_data(data)
     ids = []
@@ -51,7 +51,7 @@ def _store(folder: str, orders: int, data: ReferenceData) -> list[str]:
 
 def _render_ours(args: tuple[str, list[str]]) -> list[float]:
     folder, ids = args
-    app = build(Settings(sqlite_path=Path(folder) / "addenda.sqlite3")).application
+    app = build_embedded(Settings(sqlite_path=Path(folder) / "addenda.sqlite3")).application
     addenda = [read_addendum(app, UUID(i)) for i in ids]
     render_pdf(addenda[0])  # fonts loaded before timing, as in a running notifier
     latencies = Latencies()
@@ -102,7 +102,7 @@ def measure(data: ReferenceData, pdfs: int) -> list[Figure]:
 
 
 def _emails(folder: str, ids: list[str], data: ReferenceData) -> Figure:
-    app = build(Settings(sqlite_path=Path(folder) / "addenda.sqlite3")).application
+    app = build_embedded(Settings(sqlite_path=Path(folder) / "addenda.sqlite3")).application
     addendum = read_addendum(app, UUID(ids[0]))
     pdf = render_pdf(addendum)
     with smtp_server(free_port()) as server:

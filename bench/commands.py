@@ -12,12 +12,12 @@ from eventsourcing.domain import Aggregate, event
 
 from bench import http
 from bench.measure import Figure, Latencies, timed
+from changeorders.adapters.database import ensure_postgres_schema
+from changeorders.adapters.settings import Settings
+from changeorders.application.application import ChangeOrdersApplication
+from changeorders.bootstrap import build_embedded
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.application import ChangeOrdersApplication
-from changeorders.services.commands.bootstrap import build
-from changeorders.services.database import ensure_postgres_schema
-from changeorders.services.settings import Settings
 
 EVENTS_PER_ORDER = 5  # Drafted, OptionsSelected, Reviewed, Confirmed, Submitted
 CUSTOMERS = ("acme-dental", "harbor-logistics", "pinecrest-legal", "sunrise-bakery")
@@ -87,7 +87,7 @@ def measure(
     slows them alike and the ratios mean something.
     """
     ours_settings, http_settings, bare_settings = settings
-    service = build(ours_settings)
+    service = build_embedded(ours_settings)
     service.application.load_reference_data(data)
     bare = open_bare(bare_settings)
     seconds = {"ours": 0.0, "http": 0.0, "bare": 0.0}

@@ -18,12 +18,12 @@ from matplotlib.figure import Figure as Chart
 
 from bench.commands import place_orders
 from bench.measure import Figure, timed
+from changeorders.adapters.settings import Settings
+from changeorders.application.application import ChangeOrdersApplication
+from changeorders.bootstrap import build_embedded
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.application import ChangeOrdersApplication
-from changeorders.services.commands.bootstrap import build
 from changeorders.services.projections.verify import replay, scratch_views
-from changeorders.services.settings import Settings
 from devtools.orders import submit_order
 
 FILL_BATCH = 5000
@@ -83,7 +83,7 @@ def chart(points: list[Point], path: Path) -> None:
 def measure(
     settings: Settings, data: ReferenceData, sizes: list[int], orders: int, chart_path: Path
 ) -> list[Figure]:
-    service = build(settings)
+    service = build_embedded(settings)
     app = service.application
     app.load_reference_data(data)
     events = template(app)

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 import httpx2
 
 from bench.measure import Latencies, timed
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import build_embedded
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import build
-from changeorders.services.settings import Settings
 from devtools.tansu import free_port
 
 HEADERS = {"Authorization": "Bearer demo-northwind-7Qm2xV", "X-Acting-User": "alice"}
@@ -37,7 +37,7 @@ def env_of(settings: Settings) -> dict[str, str]:
 @contextmanager
 def api_server(settings: Settings, data: ReferenceData) -> Iterator[httpx2.Client]:
     """``changeorders serve`` on a store loaded with ``data``, and a client for it."""
-    service = build(settings)
+    service = build_embedded(settings)
     service.application.load_reference_data(data)
     service.close()
     port = free_port()

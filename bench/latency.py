@@ -21,14 +21,14 @@ from typing import Any
 from uuid import UUID
 
 from bench.measure import Figure, Latencies
+from changeorders.adapters.kafka_feed import dead_letter_topic, ensure_topics
+from changeorders.adapters.lag import consumer_lag
+from changeorders.adapters.settings import Settings
+from changeorders.application.application import ChangeOrdersApplication
+from changeorders.bootstrap import build_embedded
 from changeorders.domain.errors import AccountChangedSinceReview
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.application import ChangeOrdersApplication
-from changeorders.services.commands.bootstrap import build
-from changeorders.services.kafka_feed import dead_letter_topic, ensure_topics
-from changeorders.services.lag import consumer_lag
-from changeorders.services.settings import Settings
 from devtools.services import services_env
 from devtools.smtp import Inbox, smtp_server
 from devtools.tansu import free_port
@@ -179,7 +179,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> floa
 def measure(
     settings: Settings, data: ReferenceData, rate: float, seconds: float, folder: Path
 ) -> list[Figure]:
-    service = build(settings)
+    service = build_embedded(settings)
     app = service.application
     app.load_reference_data(data)
     topic = settings.events_topic  # created before the services start and race to create it

@@ -3,7 +3,6 @@ kafka-python baseline (same bytes, same acks; a plain read of the same topic).""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import replace
 
@@ -11,20 +10,20 @@ from kafka import KafkaConsumer, TopicPartition
 
 from bench import rebuild
 from bench.measure import Figure, timed
-from changeorders.domain.options import Options, PrimaryChoice
-from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import CommandsService, build
-from changeorders.services.database import datastore
-from changeorders.services.kafka_feed import (
+from changeorders.adapters.database import datastore
+from changeorders.adapters.kafka_feed import (
     dead_letter_topic,
     ensure_topics,
     feed_from_settings,
     new_producer,
 )
+from changeorders.adapters.publishing import published_events
+from changeorders.adapters.settings import Settings
+from changeorders.adapters.views.tables import views_recorder
+from changeorders.bootstrap import Embedded, build_embedded, build_relay
+from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.schemas.reference import ReferenceData
 from changeorders.services.projections.projection import ChangeOrderViews
-from changeorders.services.projections.views import views_recorder
-from changeorders.services.publishing import published_events
-from changeorders.services.settings import Settings
 from devtools.orders import submit_order
 
 PARTITIONS = 3
@@ -32,7 +31,7 @@ REPEATS = 3
 FAST_GROUP = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 500}
 
 
-def place_orders(service: CommandsService, orders: int) -> None:
+def place_orders(service: Embedded, orders: int) -> None:
     app = service.application
     keep = Options(1, "alice", PrimaryChoice.KEEP)
     customers = app.msp("northwind").customers[:4]
@@ -42,7 +41,7 @@ def place_orders(service: CommandsService, orders: int) -> None:
         app.process_order(order_id)
 
 
-def stored_payloads(service: CommandsService) -> list[tuple[bytes, bytes]]:
+def stored_payloads(service: Embedded) -> list[tuple[bytes, bytes]]:
     return [
         ((e.customer or str(e.aggregate_id)).encode(), e.model_dump_json().encode())
         for e in published_events(service.application)
@@ -78,18 +77,18 @@ def project(settings: Settings, topic: str, count: int) -> float:
     are timed (fetch + views + commit), so the group join's empty polls are not counted."""
     views = ChangeOrderViews(views_recorder(datastore(settings, "bench-views")))
     fresh = replace(settings, events_topic=topic, group_prefix=f"bench-{uuid.uuid4().hex[:8]}")
-    feed = feed_from_settings(fresh, "views", threading.Event(), **FAST_GROUP)
+    feed = feed_from_settings(fresh, "views", views, **FAST_GROUP)
     handled, busy = 0, 0.0
     while handled < count:
         with timed() as clock:
-            done = feed.pump(views.process_event, batch_handler=views.process_batch)
+            done = feed.pump()
         if done:
             handled, busy = handled + done, busy + clock.seconds
     return handled / busy
 
 
 def measure(settings: Settings, data: ReferenceData, orders: int) -> list[Figure]:
-    service = build(settings)
+    service = build_embedded(settings)
     service.application.load_reference_data(data)
     place_orders(service, orders)
     payloads = stored_payloads(service)
@@ -101,7 +100,7 @@ def measure(settings: Settings, data: ReferenceData, orders: int) -> list[Figure
             settings.kafka_bootstrap, [topic, bare_topic, dead_letter_topic(topic)], PARTITIONS, 1
         )
         with timed() as clock:
-            service.relay_to(topic).drain()
+            build_relay(settings, service.application, topic).drain()
         relay_seconds += clock.seconds / REPEATS
         bare_seconds += bare_produce(settings.kafka_bootstrap, bare_topic, payloads) / REPEATS
     read_seconds = bare_consume(settings.kafka_bootstrap, bare_topic, count)

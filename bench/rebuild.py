@@ -8,8 +8,8 @@ from typing import Any
 from eventsourcing.application import Application
 
 from bench.measure import Figure, timed
+from changeorders.adapters.settings import Settings
 from changeorders.services.projections.verify import replay, scratch_views
-from changeorders.services.settings import Settings
 
 PAGE = 1000
 REPEATS = 3

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from changeorders.application.application import ChangeOrdersApplication
 from changeorders.domain.options import Options
-from changeorders.services.commands.application import ChangeOrdersApplication
 
 
 def submit_order(

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
-from changeorders.cli import SAMPLE_DATA
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import Embedded, build_embedded
+from changeorders.cli.common import SAMPLE_DATA
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import CommandsService, build
-from changeorders.services.settings import Settings
 from tests.kafka import Broker, tansu_broker
 
 PG = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
@@ -54,15 +54,15 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def service(settings: Settings, sample_data: ReferenceData) -> Iterator[CommandsService]:
-    built = build(settings)
+def service(settings: Settings, sample_data: ReferenceData) -> Iterator[Embedded]:
+    built = build_embedded(settings)
     built.application.load_reference_data(sample_data)
     yield built
     built.close()
 
 
 @pytest.fixture
-def client(service: CommandsService) -> TestClient:
+def client(service: Embedded) -> TestClient:
     return TestClient(service.api())
 
 

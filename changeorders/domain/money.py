@@ -28,3 +28,13 @@ def parse_price(text: str | int | Decimal) -> Decimal:
     if not price.is_finite() or price < 0:
         raise ValueError(f"a price must be a finite amount of zero or more: {text!r}")
     return price
+
+
+def format_money(amount: Decimal, places: int = 2) -> str:
+    """Dollars with thousands separators, to the cent. With ``places`` > 2 a unit price keeps
+    its contracted decimals (up to ``places``) rather than being shown rounded."""
+    exponent = amount.as_tuple().exponent
+    decimals = (
+        2 if places == 2 else min(places, max(2, -exponent if isinstance(exponent, int) else 2))
+    )
+    return f"${amount:,.{decimals}f}"

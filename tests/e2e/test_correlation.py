@@ -10,10 +10,9 @@ import pytest
 import structlog
 from fastapi.testclient import TestClient
 
-from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.logs import configure_logging
-from changeorders.services.notifier.bootstrap import local_notifications
-from changeorders.services.publishing import published_events
+from changeorders.adapters.logs import configure_logging
+from changeorders.adapters.publishing import published_events
+from changeorders.bootstrap import Embedded, local_notifications
 from devtools.smtp import smtp_server
 from devtools.tansu import free_port
 
@@ -21,7 +20,7 @@ HEADERS = {"Authorization": "Bearer demo-northwind-7Qm2xV", "X-Acting-User": "al
 
 
 def test_a_correlation_id_travels_from_the_request_to_the_emails(
-    service: CommandsService, capsys: pytest.CaptureFixture[str]
+    service: Embedded, capsys: pytest.CaptureFixture[str]
 ) -> None:
     client = TestClient(service.api())
     order_id = client.post("/v1/orders", headers=HEADERS, json={"customer": "acme-dental"}).json()[

@@ -16,14 +16,18 @@ import pytest
 from fastapi.testclient import TestClient
 from kafka import KafkaProducer
 
+from changeorders.adapters.dead_letters import list_parked
+from changeorders.adapters.kafka_feed import KafkaFeed, dead_letter_topic
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import (
+    Embedded,
+    build_embedded,
+    build_notifier,
+    build_processor,
+    build_projections,
+    build_relay,
+)
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import CommandsService, build
-from changeorders.services.dead_letters import list_parked
-from changeorders.services.kafka_feed import dead_letter_topic
-from changeorders.services.notifier.bootstrap import kafka_notifications
-from changeorders.services.projections.bootstrap import ProjectionsService
-from changeorders.services.projections.bootstrap import build as build_projections
-from changeorders.services.settings import Settings
 from devtools.smtp import SmtpServer, smtp_server
 from devtools.tansu import free_port
 from tests.kafka import Broker
@@ -47,22 +51,30 @@ def smtp() -> Iterator[SmtpServer]:
         yield server
 
 
+def feed_of(worker: object) -> KafkaFeed:
+    assert isinstance(worker, KafkaFeed)
+    return worker
+
+
 @contextmanager
 def running(
     settings: Settings, data: ReferenceData, projections: int
-) -> Iterator[tuple[CommandsService, list[ProjectionsService]]]:
+) -> Iterator[tuple[Embedded, list[KafkaFeed]]]:
     """The split deployment in threads: relay, processor, notifier, projection consumers."""
-    commands = build(settings)
+    commands = build_embedded(settings)
     commands.application.load_reference_data(data)
     stop = threading.Event()
-    views = [build_projections(settings, stop, **FAST_GROUP) for _ in range(projections)]
+    views = [feed_of(build_projections(settings, **FAST_GROUP).worker) for _ in range(projections)]
+    app = commands.application
     workers = [
-        threading.Thread(target=commands.relay().run_until, args=(stop,)),
-        threading.Thread(target=commands.kafka_processing(stop, **FAST_GROUP)),
+        threading.Thread(target=build_relay(settings, app).run_until, args=(stop,)),
         threading.Thread(
-            target=kafka_notifications(commands.application, settings, stop, **FAST_GROUP)
+            target=build_processor(settings, app, **FAST_GROUP).run_until, args=(stop,)
         ),
-        *(threading.Thread(target=p.run) for p in views),
+        threading.Thread(
+            target=build_notifier(settings, app, **FAST_GROUP).run_until, args=(stop,)
+        ),
+        *(threading.Thread(target=p.run_until, args=(stop,)) for p in views),
     ]
     for worker in workers:
         worker.start()
@@ -100,13 +112,13 @@ def distributed(
     sample_data: ReferenceData,
     smtp: SmtpServer,
     tmp_path: Path,
-) -> Iterator[tuple[CommandsService, list[ProjectionsService]]]:
+) -> Iterator[tuple[Embedded, list[KafkaFeed]]]:
     settings = kafka_settings(broker, topic, postgres_schema, smtp.port, tmp_path, 3)
     with running(settings, sample_data, projections=2) as (commands, projections):
         wait_for(
             lambda: (
-                all(p.feed.assignment() for p in projections)
-                and sum(len(p.feed.assignment()) for p in projections) == 3
+                all(p.assignment() for p in projections)
+                and sum(len(p.assignment()) for p in projections) == 3
             ),
             what="the two projection consumers sharing the three partitions",
         )
@@ -141,7 +153,7 @@ def statuses(client: TestClient) -> dict[str, str]:
 
 
 def test_orders_reach_the_views_and_inboxes_through_the_broker(
-    distributed: tuple[CommandsService, list[ProjectionsService]],
+    distributed: tuple[Embedded, list[KafkaFeed]],
     topic: str,
     broker: Broker,
     smtp: SmtpServer,
@@ -162,7 +174,7 @@ def test_orders_reach_the_views_and_inboxes_through_the_broker(
     seats = {c["customer"]: c["seats"] for c in client.get("/v1/customers", headers=HEADERS).json()}
     assert seats["acme-dental"] == 40 + 3
     assert seats["sunrise-bakery"] == 8 + 3
-    assignments = [p.feed.assignment() for p in projections]
+    assignments = [p.assignment() for p in projections]
     assert all(assignments), "both consumers of the group own partitions"
     assert sum(len(a) for a in assignments) == 3
 

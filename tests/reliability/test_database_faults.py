@@ -10,10 +10,10 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import Embedded, build_embedded
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import CommandsService, build
 from changeorders.services.projections.verify import verify
-from changeorders.services.settings import Settings
 from devtools.tcp_proxy import TcpProxy, tcp_proxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults]
@@ -23,7 +23,7 @@ HEADERS = {"Authorization": "Bearer demo-northwind-7Qm2xV", "X-Acting-User": "al
 @pytest.fixture
 def proxied(
     postgres_schema: str, sample_data: ReferenceData, tmp_path: Path
-) -> Iterator[tuple[CommandsService, TcpProxy]]:
+) -> Iterator[tuple[Embedded, TcpProxy]]:
     with tcp_proxy("127.0.0.1", 5432) as proxy:
         settings = Settings(
             event_store="postgres",
@@ -32,14 +32,14 @@ def proxied(
             outbox_dir=tmp_path,
             postgres_connect_timeout=1,  # an outage becomes a 503 in seconds
         )
-        service = build(settings)
+        service = build_embedded(settings)
         service.application.load_reference_data(sample_data)
         yield service, proxy
         service.close()
 
 
 def test_cut_connections_give_retryable_errors_and_never_half_writes(
-    proxied: tuple[CommandsService, TcpProxy],
+    proxied: tuple[Embedded, TcpProxy],
 ) -> None:
     service, proxy = proxied
     client = TestClient(service.api())
@@ -75,7 +75,7 @@ def test_cut_connections_give_retryable_errors_and_never_half_writes(
 
 
 def test_a_database_that_is_down_gives_a_503_and_the_retry_succeeds_once(
-    proxied: tuple[CommandsService, TcpProxy],
+    proxied: tuple[Embedded, TcpProxy],
 ) -> None:
     service, proxy = proxied
     client = TestClient(service.api())

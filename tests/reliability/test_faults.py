@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from changeorders.adapters.database import datastore
+from changeorders.adapters.views.tables import views_recorder
+from changeorders.bootstrap import Embedded, build_embedded
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import CommandsService, build
-from changeorders.services.database import datastore
 from changeorders.services.projections.verify import verify
-from changeorders.services.projections.views import views_recorder
 from devtools.smtp import SmtpServer, smtp_server
 from devtools.tansu import free_port
 from tests.e2e.test_kafka_flow import kafka_settings, place_order, running, statuses, wait_for
@@ -29,7 +29,7 @@ OUTAGE_SECONDS = 8  # > the tests' 6 s consumer session: the groups rebalance af
 
 
 def check_invariants(
-    commands: CommandsService, smtp: SmtpServer, orders: list[str], *, killed: bool = False
+    commands: Embedded, smtp: SmtpServer, orders: list[str], *, killed: bool = False
 ) -> None:
     """Every order applied once, notified and projected; each email sent once, except that
     a notifier SIGKILLed after the SMTP server accepted an email and before its ledger
@@ -97,7 +97,7 @@ def test_services_killed_mid_stream_and_restarted(
         log = (tmp_path / f"{name}.log").open("ab")
         return subprocess.Popen([*CLI, name], env=env, stdout=log, stderr=log)
 
-    commands = build(settings)
+    commands = build_embedded(settings)
     commands.application.load_reference_data(sample_data)
     client = TestClient(commands.api())
     with smtp_server(port) as smtp:

@@ -11,10 +11,10 @@ from uuid import UUID
 
 import pytest
 
+from changeorders.application.errors import ConcurrentModification
+from changeorders.bootstrap import Embedded
 from changeorders.domain.errors import AccountChangedSinceReview
 from changeorders.domain.options import Options, PrimaryChoice
-from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.commands.errors import ConcurrentModification
 
 pytestmark = [pytest.mark.postgres, pytest.mark.load]
 
@@ -22,9 +22,7 @@ CUSTOMERS = {"acme-dental": 40, "harbor-logistics": 125, "sunrise-bakery": 8}
 CLIENTS, ORDERS_EACH = 8, 40
 
 
-def place(
-    service: CommandsService, rng: random.Random, placed: list[tuple[UUID, str, int]]
-) -> None:
+def place(service: Embedded, rng: random.Random, placed: list[tuple[UUID, str, int]]) -> None:
     app = service.application
     for _ in range(ORDERS_EACH):
         customer, seats = rng.choice(list(CUSTOMERS)), rng.randint(1, 5)
@@ -45,7 +43,7 @@ def place(
 
 @pytest.mark.parametrize("settings", ["postgres"], indirect=True)
 def test_concurrent_orders_lose_nothing_and_apply_nothing_twice(
-    service: CommandsService,
+    service: Embedded,
 ) -> None:
     placed: list[tuple[UUID, str, int]] = []
     stop = threading.Event()

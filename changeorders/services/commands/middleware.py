@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from changeorders.adapters.correlation import correlated
 from changeorders.schemas.views import ErrorBody
-from changeorders.services.correlation import correlated
 
-log = logging.getLogger("changeorders.services.commands.api")
+log = logging.getLogger("changeorders.services.commands")
 
 MAX_BODY_BYTES = 64 * 1024
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")

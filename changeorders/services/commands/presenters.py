@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from changeorders.adapters.publishing import actor_of, event_type
 from changeorders.domain.agreement import AUTHORITY_STATEMENT, Agreement
 from changeorders.domain.msp import Msp
 from changeorders.domain.order import ChangeOrder
@@ -15,7 +16,6 @@ from changeorders.schemas.views import (
     ReviewView,
     UserView,
 )
-from changeorders.services.publishing import actor_of, event_type
 
 
 def users(msp: Msp) -> list[UserView]:

@@ -19,10 +19,11 @@ from uuid import UUID, uuid5
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import HTML
 
+from changeorders.application.application import ChangeOrdersApplication
 from changeorders.domain.errors import NotApplied
+from changeorders.domain.money import format_money
 from changeorders.domain.order import OrderStatus
 from changeorders.domain.pricing import Quote, QuoteLine
-from changeorders.services.commands.application import ChangeOrdersApplication
 
 ATTACHMENT_NAMESPACE = UUID("5e0c7e0a-3a57-4d4f-8f5b-2b8e7c1d9a40")
 MEDIA_TYPE = "application/pdf"
@@ -106,18 +107,8 @@ def read_addendum(app: ChangeOrdersApplication, order_id: UUID) -> Addendum:
     )
 
 
-def money(amount: Decimal, places: int = 2) -> str:
-    """Dollars with separators; with ``places`` > 2, unit prices keep their contracted
-    decimals (up to ``places``) rather than being shown rounded."""
-    exponent = amount.as_tuple().exponent
-    decimals = (
-        2 if places == 2 else min(places, max(2, -exponent if isinstance(exponent, int) else 2))
-    )
-    return f"${amount:,.{decimals}f}"
-
-
 def signed(amount: Decimal) -> str:
-    return ("+" if amount > 0 else "-" if amount < 0 else "") + money(abs(amount))
+    return ("+" if amount > 0 else "-" if amount < 0 else "") + format_money(abs(amount))
 
 
 templates = Environment(
@@ -126,7 +117,7 @@ templates = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
-templates.globals.update(money=money, signed=signed)
+templates.globals.update(money=format_money, signed=signed)
 
 _RENDER_LOCK = threading.Lock()
 

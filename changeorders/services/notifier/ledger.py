@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from changeorders.services.database import SqlTables
+from changeorders.adapters.database import SqlTables
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS {s}email_ledger (message_id TEXT PRIMARY KEY, "

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from changeorders.domain.order import OrderStatus
+from changeorders.adapters.correlation import current
+from changeorders.adapters.feed import Interest, Retryable
+from changeorders.adapters.metrics import EMAILS
+from changeorders.application.application import ChangeOrdersApplication
+from changeorders.application.attachments import Attachment, AttachmentStore
+from changeorders.domain.order import ChangeOrder, OrderStatus
 from changeorders.schemas.events import PublishedEvent
-from changeorders.services.commands.application import ChangeOrdersApplication
-from changeorders.services.commands.attachments import Attachment, AttachmentStore
-from changeorders.services.correlation import current
-from changeorders.services.feed import Retryable
-from changeorders.services.metrics import EMAILS
 from changeorders.services.notifier.addendum import (
     MEDIA_TYPE,
     Addendum,
@@ -31,12 +30,12 @@ from changeorders.services.notifier.addendum import (
 from changeorders.services.notifier.ledger import DeliveryLedger
 from changeorders.services.notifier.mail import Email, SendFailed, Transport, compose
 
-APPLIED = "ChangeOrder.Applied"
 log = logging.getLogger(__name__)
 
 
 class Notifier:
     name = "notifier"
+    interest = Interest(ChangeOrder.Applied)  # type: ignore[attr-defined]
 
     def __init__(
         self,
@@ -56,17 +55,10 @@ class Notifier:
         self.tracking = tracking
         self._copies = addendum_copies
 
-    def handle(self, event: Any, tracking: Tracking) -> None:
-        """A stored ``Applied`` event, from the in-process feed."""
-        self.notify(event.originator_id)
+    def handle(self, event: PublishedEvent, tracking: Tracking) -> None:
+        """An applied order: its addendum and emails, then the position."""
+        self.notify(event.aggregate_id)
         self.tracking.insert_tracking(tracking)
-
-    def handle_published(self, event: PublishedEvent, tracking: Tracking) -> None:
-        """Any published event, from Kafka: only ``Applied`` ones need work, and only their
-        positions are recorded (the broker's committed offset covers the rest)."""
-        if event.type == APPLIED:
-            self.notify(event.aggregate_id)
-            self.tracking.insert_tracking(tracking)
 
     def notify(self, order_id: UUID) -> None:
         order = self._application.find_order(order_id)

@@ -15,14 +15,14 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from changeorders.schemas.events import PublishedEvent
-from changeorders.services.feed import Poison
-from changeorders.services.projections.rows import CustomerRow, OrderRow, ViewBatch
-from changeorders.services.projections.views import (
+from changeorders.adapters.feed import Interest, Poison
+from changeorders.adapters.views.rows import CustomerRow, OrderRow, ViewBatch
+from changeorders.adapters.views.tables import (
     NOTIFICATION_TYPES,
     STATUS_BY_TYPE,
     ViewsRecorder,
 )
+from changeorders.schemas.events import PublishedEvent
 
 Handler = Callable[[ViewBatch, PublishedEvent], None]
 
@@ -63,13 +63,14 @@ class ChangeOrderViews(Projection[ViewsRecorder]):
     """Customer view, licence counts (now and before each order), order status and history."""
 
     name = "views"
+    interest = Interest()  # every published event
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.process_batch([domain_event], [tracking])
+    def handle(self, event: PublishedEvent, tracking: Tracking) -> None:
+        self.handle_batch([event], [tracking])
 
-    def process_batch(
-        self, events: Sequence[PublishedEvent], trackings: Sequence[Tracking]
-    ) -> None:
+    process_event = handle  # the name the eventsourcing Projection gives it
+
+    def handle_batch(self, events: Sequence[PublishedEvent], trackings: Sequence[Tracking]) -> None:
         """Apply ``events`` in order; commit their effects with the last of ``trackings``
         (per feed), or nothing: a :class:`Poison` event or a position already recorded
         undoes the whole batch."""

@@ -20,11 +20,11 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from psycopg import sql
 
-from changeorders.services.database import datastore, ensure_postgres_schema
+from changeorders.adapters.database import datastore, ensure_postgres_schema
+from changeorders.adapters.publishing import published_events
+from changeorders.adapters.settings import Settings
+from changeorders.adapters.views.tables import VIEW_TABLES, ViewsRecorder, views_recorder
 from changeorders.services.projections.projection import ChangeOrderViews
-from changeorders.services.projections.views import VIEW_TABLES, ViewsRecorder, views_recorder
-from changeorders.services.publishing import published_events
-from changeorders.services.settings import Settings
 
 Progress = Callable[[int], None]
 REPLAY_BATCH = 1000
@@ -53,7 +53,7 @@ def replay(application: Application[Any], views: ViewsRecorder, progress: Progre
     name = f"rebuild-{uuid.uuid4().hex[:12]}@{application.name}"
     count, events = 0, published_events(application)
     while page := list(islice(events, REPLAY_BATCH)):
-        projection.process_batch(page, [Tracking(name, page[-1].position)])
+        projection.handle_batch(page, [Tracking(name, page[-1].position)])
         count += len(page)
         progress(count)
     return count
@@ -117,7 +117,7 @@ def rebuild_in_place(
     application: Application[Any], live: ViewsRecorder, progress: Progress = lambda _: None
 ) -> int:
     """Empty the live views, then replay every event into them."""
-    with live.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+    with live.tables.datastore.transaction(commit=True) as cursor:
         for table in VIEW_TABLES:
             live.execute(cursor, f"DELETE FROM {{s}}{table}")  # noqa: S608 - table names are ours
     return replay(application, live, progress)

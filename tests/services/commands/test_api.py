@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.bootstrap import Embedded
 
 Headers = dict[str, str]
 UPGRADE = {
@@ -34,7 +34,7 @@ def reviewed_order(client: TestClient, headers: Headers) -> tuple[str, dict[str,
     return order_id, review.json()
 
 
-def event_count(service: CommandsService) -> int:
+def event_count(service: Embedded) -> int:
     return service.application.recorder.max_notification_id() or 0
 
 
@@ -146,7 +146,7 @@ def test_review_lines_total_to_the_summary(client: TestClient, northwind: Header
     ],
 )
 def test_rule_violations_are_422_naming_the_rule_and_store_nothing(
-    client: TestClient, service: CommandsService, northwind: Headers, options: Any, rule: str
+    client: TestClient, service: Embedded, northwind: Headers, options: Any, rule: str
 ) -> None:
     order_id = new_order(client, northwind)
     before = event_count(service)
@@ -267,7 +267,7 @@ def test_missing_acting_user_is_422(client: TestClient, northwind: Headers) -> N
     ],
 )
 def test_malformed_options_are_422_with_field_paths_and_store_nothing(
-    client: TestClient, service: CommandsService, northwind: Headers, body: Any, loc: list[str]
+    client: TestClient, service: Embedded, northwind: Headers, body: Any, loc: list[str]
 ) -> None:
     order_id = new_order(client, northwind)
     before = event_count(service)
@@ -295,7 +295,7 @@ def test_a_malformed_order_id_is_422(client: TestClient, northwind: Headers) -> 
 
 
 def test_a_retry_with_the_same_key_gets_the_first_answer_and_stores_nothing(
-    client: TestClient, service: CommandsService, northwind: Headers
+    client: TestClient, service: Embedded, northwind: Headers
 ) -> None:
     headers = northwind | {"Idempotency-Key": "create-acme-1"}
     first = client.post("/v1/orders", headers=headers, json={"customer": "acme-dental"})
@@ -308,7 +308,7 @@ def test_a_retry_with_the_same_key_gets_the_first_answer_and_stores_nothing(
 
 
 def test_the_same_key_with_a_different_body_is_refused_and_applies_nothing(
-    client: TestClient, service: CommandsService, northwind: Headers
+    client: TestClient, service: Embedded, northwind: Headers
 ) -> None:
     headers = northwind | {"Idempotency-Key": "k-1"}
     client.post("/v1/orders", headers=headers, json={"customer": "acme-dental"})
@@ -340,7 +340,7 @@ def test_a_refused_request_is_replayed_as_refused(client: TestClient, northwind:
 
 
 def test_a_retried_submit_is_accepted_once(
-    client: TestClient, service: CommandsService, northwind: Headers
+    client: TestClient, service: Embedded, northwind: Headers
 ) -> None:
     order_id, _ = reviewed_order(client, northwind)
     ticks = {"accept_msa": True, "confirm_authority": True}

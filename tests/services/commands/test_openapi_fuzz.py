@@ -17,16 +17,16 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import build_embedded
 from changeorders.schemas.reference import ReferenceData
-from changeorders.services.commands.bootstrap import build
-from changeorders.services.settings import Settings
 
 TOKEN = {"Authorization": "Bearer demo-northwind-7Qm2xV"}  # generated tokens are all unknown
 
 
 @pytest.fixture
 def api_schema(tmp_path: Path, sample_data: ReferenceData) -> Iterator[Any]:
-    service = build(Settings(sqlite_path=tmp_path / "fuzz.sqlite3", outbox_dir=tmp_path))
+    service = build_embedded(Settings(sqlite_path=tmp_path / "fuzz.sqlite3", outbox_dir=tmp_path))
     service.application.load_reference_data(sample_data)
     yield schemathesis.openapi.from_asgi("/openapi.json", service.api())
     service.close()

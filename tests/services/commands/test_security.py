@@ -11,15 +11,15 @@ import pytest
 import structlog
 from fastapi.testclient import TestClient
 
-from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.logs import configure_logging
-from changeorders.services.settings import Settings
+from changeorders.adapters.logs import configure_logging
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import Embedded
 
 TOKEN = "demo-northwind-7Qm2xV"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "X-Acting-User": "alice"}
 
 
-def test_tokens_are_stored_only_as_their_hash(service: CommandsService) -> None:
+def test_tokens_are_stored_only_as_their_hash(service: Embedded) -> None:
     app = service.application
     stored = b"".join(n.state for n in app.recorder.select_notifications(start=None, limit=10_000))
     assert TOKEN.encode() not in stored
@@ -27,7 +27,7 @@ def test_tokens_are_stored_only_as_their_hash(service: CommandsService) -> None:
 
 
 def test_tokens_are_compared_in_constant_time(
-    service: CommandsService, monkeypatch: pytest.MonkeyPatch
+    service: Embedded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compared: list[tuple[str, str]] = []
     real = hmac.compare_digest
@@ -42,9 +42,7 @@ def test_tokens_are_compared_in_constant_time(
     assert all(len(side) == 64 for side in compared[0])  # digests, never the token itself
 
 
-def test_no_secret_in_the_logs(
-    service: CommandsService, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_no_secret_in_the_logs(service: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     configure_logging("security-test")
@@ -73,7 +71,7 @@ def test_passwords_stay_out_of_settings_reprs() -> None:
     "hostile",
     ["x'; DROP TABLE customer_view; --", "acme-dental' OR '1'='1", 'a"; DELETE FROM x; --'],
 )
-def test_sql_only_through_parameters(service: CommandsService, hostile: str) -> None:
+def test_sql_only_through_parameters(service: Embedded, hostile: str) -> None:
     client = TestClient(service.api())
     assert client.get(f"/v1/customers/{hostile}", headers=HEADERS).status_code == 404
     created = client.post(
@@ -91,7 +89,7 @@ def test_sql_only_through_parameters(service: CommandsService, hostile: str) -> 
     assert len(client.get("/v1/customers", headers=HEADERS).json()) == 5  # tables intact
 
 
-def test_oversized_bodies_are_refused(service: CommandsService) -> None:
+def test_oversized_bodies_are_refused(service: Embedded) -> None:
     client = TestClient(service.api())
     huge = {"customer": "acme-dental", "padding": "x" * 100_000}
     response = client.post("/v1/orders", headers=HEADERS, json=huge)

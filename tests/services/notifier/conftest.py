@@ -8,10 +8,9 @@ from uuid import UUID
 
 import pytest
 
+from changeorders.adapters.feed import LocalFeed
+from changeorders.bootstrap import Embedded, local_notifications
 from changeorders.domain.options import Options, PrimaryChoice
-from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.feed import LocalWorker
-from changeorders.services.notifier.bootstrap import local_notifications
 from devtools.orders import submit_order
 from devtools.smtp import SmtpServer, smtp_server
 from devtools.tansu import free_port
@@ -29,12 +28,12 @@ def smtp(smtp_port: int) -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def notifications(service: CommandsService, smtp_port: int) -> LocalWorker:
+def notifications(service: Embedded, smtp_port: int) -> LocalFeed:
     settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
     return local_notifications(service.application, settings)
 
 
-def applied_order(service: CommandsService) -> UUID:
+def applied_order(service: Embedded) -> UUID:
     """Riverside Clinic moves to SEG-PRO with Web Security and 15 more seats; lead dan."""
     options = Options(15, "dan", PrimaryChoice.SELECT_NEW, ("SEG-PRO",), ("WEB",))
     order_id = submit_order(service.application, "bluefin", "carol", "riverside-clinic", options)

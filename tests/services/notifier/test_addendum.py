@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from changeorders.services.commands.bootstrap import CommandsService
+from changeorders.bootstrap import Embedded
 from changeorders.services.notifier.addendum import Party, read_addendum, render_html, sha256
 from tests.services.notifier.conftest import applied_order
 
@@ -16,17 +16,17 @@ RENDER = """
 import sys
 from pathlib import Path
 from uuid import UUID
-from changeorders.services.commands.bootstrap import build
-from changeorders.services.settings import Settings
+from changeorders.bootstrap import build_embedded
+from changeorders.adapters.settings import Settings
 from changeorders.services.notifier.addendum import read_addendum, render_pdf, sha256
-service = build(Settings(sqlite_path=Path(sys.argv[1])))
+service = build_embedded(Settings(sqlite_path=Path(sys.argv[1])))
 print(sha256(render_pdf(read_addendum(service.application, UUID(sys.argv[2])))))
 """
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 def test_the_same_order_renders_byte_identical_pdfs_in_separate_processes(
-    service: CommandsService,
+    service: Embedded,
 ) -> None:
     order_id = applied_order(service)
     digests = {
@@ -43,7 +43,7 @@ def test_the_same_order_renders_byte_identical_pdfs_in_separate_processes(
     assert len(next(iter(digests))) == 64
 
 
-def test_every_field_is_escaped(service: CommandsService) -> None:
+def test_every_field_is_escaped(service: Embedded) -> None:
     order_id = applied_order(service)
     hostile = replace(
         read_addendum(service.application, order_id),
@@ -54,7 +54,7 @@ def test_every_field_is_escaped(service: CommandsService) -> None:
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
 
 
-def test_dates_come_from_the_events_not_the_clock(service: CommandsService) -> None:
+def test_dates_come_from_the_events_not_the_clock(service: Embedded) -> None:
     order_id = applied_order(service)
     addendum = read_addendum(service.application, order_id)
     assert sha256(render_html(addendum).encode()) == sha256(render_html(addendum).encode())

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from changeorders.services.commands.bootstrap import CommandsService
-from changeorders.services.feed import LocalWorker, Retryable
-from changeorders.services.notifier.bootstrap import local_notifications, notifier
+from changeorders.adapters.feed import LocalFeed, Retryable
+from changeorders.bootstrap import Embedded, local_notifications, notifier
 from devtools.smtp import SmtpServer, smtp_server
 from tests.services.notifier.conftest import applied_order
 
 
-def event_types(service: CommandsService, order_id: object) -> list[str]:
+def event_types(service: Embedded, order_id: object) -> list[str]:
     app = service.application
     order = app.find_order(order_id)  # type: ignore[arg-type]
     assert order is not None
@@ -24,7 +23,7 @@ def event_types(service: CommandsService, order_id: object) -> list[str]:
 
 
 def test_an_applied_order_sends_both_emails_with_the_addendum(
-    service: CommandsService, notifications: LocalWorker, smtp: SmtpServer
+    service: Embedded, notifications: LocalFeed, smtp: SmtpServer
 ) -> None:
     order_id = applied_order(service)
     notifications.pump()
@@ -54,7 +53,7 @@ def test_an_applied_order_sends_both_emails_with_the_addendum(
 
 
 def test_a_redelivered_event_sends_nothing_again(
-    service: CommandsService, notifications: LocalWorker, smtp: SmtpServer, smtp_port: int
+    service: Embedded, notifications: LocalFeed, smtp: SmtpServer, smtp_port: int
 ) -> None:
     order_id = applied_order(service)
     notifications.pump()
@@ -69,7 +68,7 @@ def test_a_redelivered_event_sends_nothing_again(
 
 
 def test_smtp_down_then_back_sends_each_email_once(
-    service: CommandsService, notifications: LocalWorker, smtp_port: int
+    service: Embedded, notifications: LocalFeed, smtp_port: int
 ) -> None:
     order_id = applied_order(service)
     notifications.pump()  # nothing listens on the SMTP port yet
@@ -88,7 +87,7 @@ def test_smtp_down_then_back_sends_each_email_once(
 
 
 def test_a_notifier_killed_between_pdf_and_email_loses_nothing(
-    service: CommandsService, smtp: SmtpServer, smtp_port: int
+    service: Embedded, smtp: SmtpServer, smtp_port: int
 ) -> None:
     order_id = applied_order(service)
     settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
@@ -107,7 +106,7 @@ def test_a_notifier_killed_between_pdf_and_email_loses_nothing(
 
 
 def test_the_addendum_is_listed_and_downloadable(
-    service: CommandsService, notifications: LocalWorker, smtp: SmtpServer
+    service: Embedded, notifications: LocalFeed, smtp: SmtpServer
 ) -> None:
     from fastapi.testclient import TestClient
 
@@ -131,7 +130,7 @@ def test_the_addendum_is_listed_and_downloadable(
 
 
 def test_two_notifiers_racing_send_each_email_once(
-    service: CommandsService, smtp: SmtpServer, smtp_port: int
+    service: Embedded, smtp: SmtpServer, smtp_port: int
 ) -> None:
     import threading
 

@@ -1,0 +1,274 @@
+"""The composition root: settings in, one deployed process's parts out.
+
+``build_api``, ``build_relay``, ``build_processor``, ``build_projections`` and
+``build_notifier`` each build only what their process needs and return something with
+``run_until(stop)``. Consumers follow the event store in-process (``delivery=local``, the
+embedded default) or their Kafka consumer group (``delivery=kafka``): the same consumer,
+fed by either transport. ``build_embedded`` builds the single process of the embedded
+default (API, processor, notifier and views together), used by ``serve``, the demo and
+the tests. Nothing here runs on import.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from fastapi import FastAPI
+
+from changeorders.adapters.database import (
+    datastore,
+    ensure_postgres_schema,
+    tracking_recorder,
+)
+from changeorders.adapters.feed import Consumer, LocalFeed
+from changeorders.adapters.kafka_feed import ensure_topics, feed_from_settings, new_producer
+from changeorders.adapters.settings import Settings
+from changeorders.adapters.views.queries import ViewQueries
+from changeorders.adapters.views.tables import views_recorder
+from changeorders.application.application import ChangeOrdersApplication
+from changeorders.application.attachments import AttachmentStore
+from changeorders.services.commands.app import create_api
+from changeorders.services.commands.dependencies import ApiParts
+from changeorders.services.commands.idempotency import IdempotencyStore
+from changeorders.services.notifier.ledger import DeliveryLedger
+from changeorders.services.notifier.mail import FolderTransport, SmtpTransport, Transport
+from changeorders.services.notifier.notifier import Notifier
+from changeorders.services.processor.processor import OrderProcessor
+from changeorders.services.projections.local import LocalViews
+from changeorders.services.projections.projection import ChangeOrderViews
+from changeorders.services.relay.relay import OutboxRelay, relay_tracking
+
+
+class Worker(Protocol):
+    def run_until(self, stop: threading.Event) -> None: ...
+
+
+@dataclass
+class Service:
+    """One long-running process's work, and what it closes when it stops."""
+
+    worker: Worker
+    owned: list[ChangeOrdersApplication] = field(default_factory=list)
+
+    def run_until(self, stop: threading.Event) -> None:
+        try:
+            self.worker.run_until(stop)
+        finally:
+            for application in self.owned:
+                application.close()
+
+
+def open_application(settings: Settings) -> ChangeOrdersApplication:
+    """The write model on the configured event store (its schema created if missing)."""
+    if settings.event_store == "postgres":
+        ensure_postgres_schema(settings)
+    return ChangeOrdersApplication(settings.eventsourcing_env())
+
+
+def _application(
+    settings: Settings, given: ChangeOrdersApplication | None
+) -> tuple[ChangeOrdersApplication, list[ChangeOrdersApplication]]:
+    """The application passed in (the caller closes it) or a new one (the service does)."""
+    if given is not None:
+        return given, []
+    opened = open_application(settings)
+    return opened, [opened]
+
+
+def _follow(
+    settings: Settings,
+    application: ChangeOrdersApplication,
+    consumer: Consumer,
+    tracking: Any,
+    role: str,
+    consumer_config: dict[str, Any],
+) -> Worker:
+    """The consumer on the configured transport: the local feed or its Kafka group."""
+    if settings.delivery == "kafka":
+        return feed_from_settings(settings, role, consumer, **consumer_config)
+    return LocalFeed(application, consumer, tracking)
+
+
+# --- the five services --------------------------------------------------------------------
+
+
+def build_relay(
+    settings: Settings,
+    application: ChangeOrdersApplication | None = None,
+    topic: str | None = None,
+) -> OutboxRelay:
+    """Stored events -> Kafka; creates the events topic when it is missing. The relay
+    closes its producer when it stops; the process's exit closes the rest."""
+    app = application or open_application(settings)
+    topic = topic or settings.events_topic
+    ensure_topics(
+        settings.kafka_bootstrap, [topic], settings.topic_partitions, settings.topic_replication
+    )
+    return OutboxRelay(
+        app, new_producer(settings.kafka_bootstrap), topic, relay_tracking(app.datastore)
+    )
+
+
+def processor(application: ChangeOrdersApplication) -> OrderProcessor:
+    return OrderProcessor(
+        application, tracking_recorder(application.datastore, "processor_tracking")
+    )
+
+
+def build_processor(
+    settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
+) -> Service:
+    """Applies submitted orders to their accounts."""
+    app, owned = _application(settings, application)
+    built = processor(app)
+    return Service(
+        _follow(settings, app, built, built.tracking, "processor", consumer_config), owned
+    )
+
+
+def transport(settings: Settings) -> Transport:
+    """SMTP when a host is configured; otherwise ``.eml`` files in the outbox folder."""
+    if settings.smtp_host:
+        return SmtpTransport(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_tls,
+            settings.smtp_user,
+            settings.smtp_password,
+        )
+    return FolderTransport(settings.outbox_dir / "emails")
+
+
+def notifier(application: ChangeOrdersApplication, settings: Settings) -> Notifier:
+    store = application.datastore
+    return Notifier(
+        application,
+        AttachmentStore(store),
+        DeliveryLedger(store, timedelta(seconds=settings.email_claim_seconds)),
+        transport(settings),
+        settings.mail_from,
+        tracking_recorder(store, "notifier_tracking"),
+        addendum_copies=None if settings.smtp_host else settings.outbox_dir / "addenda",
+    )
+
+
+def local_notifications(application: ChangeOrdersApplication, settings: Settings) -> LocalFeed:
+    """The notifier following the event store in this process."""
+    built = notifier(application, settings)
+    return LocalFeed(application, built, built.tracking)
+
+
+def build_notifier(
+    settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
+) -> Service:
+    """Each applied order's addendum and its two emails."""
+    app, owned = _application(settings, application)
+    built = notifier(app, settings)
+    return Service(
+        _follow(settings, app, built, built.tracking, "notifier", consumer_config), owned
+    )
+
+
+def build_projections(
+    settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
+) -> Service:
+    """The customer, licence and order views. On Kafka they need no write model."""
+    if settings.delivery == "kafka":
+        views = ChangeOrderViews(views_recorder(datastore(settings, "views")))
+        return Service(feed_from_settings(settings, "views", views, **consumer_config))
+    app, owned = _application(settings, application)
+    return Service(LocalViews(app, views_recorder(app.datastore)), owned)
+
+
+@dataclass
+class Embedded:
+    """The API with its stores; on the embedded default also the processor, the notifier
+    and the views, following the event store in this process."""
+
+    settings: Settings
+    application: ChangeOrdersApplication
+    idempotency: IdempotencyStore
+    views: LocalViews
+    processing: LocalFeed
+    notifications: LocalFeed
+    attachments: AttachmentStore
+
+    def queries(self) -> ViewQueries:
+        """The views; on the embedded default caught up first (a reader sees its writes).
+        When Kafka delivers, the projections service keeps them."""
+        if self.settings.delivery == "local":
+            return self.views.read()
+        return ViewQueries(self.views.recorder)
+
+    def api(self) -> FastAPI:
+        parts = ApiParts(self.application, self.idempotency, self.queries, self.attachments)
+        return create_api(parts)
+
+    def workers(self) -> list[Worker]:
+        """What follows the store beside the API (nothing when Kafka delivers)."""
+        local = self.settings.delivery == "local"
+        return [self.processing, self.notifications] if local else []
+
+    def close(self) -> None:
+        self.application.close()
+
+
+def build_embedded(settings: Settings) -> Embedded:
+    application = open_application(settings)
+    idempotency = IdempotencyStore(
+        application.datastore,
+        retention=timedelta(hours=settings.idempotency_hours),
+        postgres=settings.event_store == "postgres",
+    )
+    idempotency.create_table()
+    idempotency.purge_expired()
+    built_processor = processor(application)
+    return Embedded(
+        settings,
+        application,
+        idempotency,
+        LocalViews(application, views_recorder(application.datastore)),
+        LocalFeed(application, built_processor, built_processor.tracking),
+        local_notifications(application, settings),
+        AttachmentStore(application.datastore),
+    )
+
+
+@dataclass
+class ApiService:
+    """The HTTP API served by uvicorn, with the embedded default's followers beside it."""
+
+    embedded: Embedded
+    host: str
+    port: int
+
+    def run_until(self, stop: threading.Event) -> None:
+        import uvicorn
+
+        server = uvicorn.Server(uvicorn.Config(self.embedded.api(), self.host, self.port))
+        threads = [
+            threading.Thread(target=w.run_until, args=(stop,), daemon=True)
+            for w in self.embedded.workers()
+        ]
+        threads.append(threading.Thread(target=_exit_on, args=(stop, server), daemon=True))
+        for thread in threads:
+            thread.start()
+        try:
+            server.run()  # until SIGTERM or SIGINT (uvicorn's handlers), or ``stop``
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=5)
+            self.embedded.close()
+
+
+def _exit_on(stop: threading.Event, server: Any) -> None:
+    stop.wait()
+    server.should_exit = True
+
+
+def build_api(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> ApiService:
+    return ApiService(build_embedded(settings), host, port)

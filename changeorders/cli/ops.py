@@ -1,0 +1,93 @@
+"""For operators: consumer lag, dead letters, the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from changeorders.adapters.dead_letters import list_parked, replay
+from changeorders.adapters.kafka_feed import dead_letter_topic
+from changeorders.adapters.lag import consumer_lag
+from changeorders.adapters.settings import Settings
+from changeorders.cli import render
+from changeorders.cli.common import console, embedded, settings_from_env, stop_on_signals
+
+app = typer.Typer()
+dlq_app = typer.Typer(help="Dead-lettered (parked) records.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+@app.command()
+def lag(
+    group: Annotated[
+        list[str] | None, typer.Option(help="Consumer groups (default: the services').")
+    ] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh every 2 s until Ctrl-C.")] = False,
+) -> None:
+    """Consumer lag per group, topic and partition: committed, end, lag, time since the last
+    consumed event."""
+    settings = settings_from_env()
+    groups = group or [settings.group(role) for role in ("views", "processor", "notifier")]
+
+    def table() -> Table:
+        return render.lag_table(
+            consumer_lag(settings.kafka_bootstrap, settings.events_topic, groups)
+        )
+
+    if not watch:
+        console.print(table())
+        return
+    stop = stop_on_signals()
+    with Live(table(), console=console, refresh_per_second=1) as live:
+        while not stop.wait(2):
+            live.update(table())
+
+
+@dlq_app.command("list")
+def dlq_list() -> None:
+    """Show parked records: where they came from and why they were parked."""
+    settings = settings_from_env()
+    parked = list_parked(settings.kafka_bootstrap, dead_letter_topic(settings.events_topic))
+    table = Table(header_style="bold")
+    for column in ("Source", "Group", "Error", "Reason"):
+        table.add_column(column)
+    for p in parked:
+        table.add_row(
+            f"{p.source_topic}:{p.source_partition}@{p.source_offset}",
+            p.group,
+            p.error_class,
+            p.reason,
+        )
+    console.print(table if parked else "no parked records")
+
+
+@dlq_app.command("replay")
+def dlq_replay() -> None:
+    """Send parked records back to their topic once their cause is fixed."""
+    settings = settings_from_env()
+    sent = replay(
+        settings.kafka_bootstrap,
+        dead_letter_topic(settings.events_topic),
+        settings.group("dlq-replay"),
+        **settings.consumer_config(),
+    )
+    console.print(f"[green]✓[/] replayed {sent} parked records")
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Option(help="Where to write the document.")] = Path(
+        "docs/openapi.json"
+    ),
+) -> None:
+    """Write the HTTP API's OpenAPI document."""
+    with embedded(Settings(sqlite_path=Path(":memory:"))) as service:
+        document = service.api().openapi()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    console.print(f"[green]✓[/] wrote {out}")
