@@ -169,8 +169,12 @@ def show(msp: MspOption, order_id: UUID) -> None:
 def drafts(msp: MspOption) -> None:
     """List the MSP's open drafts (saved quotes)."""
     with embedded() as service:
-        for row in service.queries().orders(msp, open_only=True):
-            console.print(f"{row.order_id}  {row.customer:<20} {row.status:<10} {row.created_by}")
+        drafts = service.queries().orders(msp, open_only=True)
+    if not drafts:
+        console.print(f"no open drafts for {msp}")
+    for row in drafts:
+        status = row.status.value
+        console.print(f"{row.order_id}  {row.customer:<20} {status:<10} {row.created_by}")
 
 
 @app.command()

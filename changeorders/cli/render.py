@@ -87,7 +87,7 @@ def order_table(order: OrderView) -> Table:
             entry.at.strftime("%Y-%m-%d %H:%M:%S"),
             entry.by or "",
         )
-    table.caption = f"{order.customer} · status [bold]{order.status}[/]"
+    table.caption = f"{order.customer} · status [bold]{order.status.value}[/]"
     return table
 
 

@@ -54,6 +54,10 @@ class UnknownProduct(RuleViolation):
     rule = "unknown-product"
 
 
+class ProductNamedTwice(RuleViolation):
+    rule = "product-named-twice"
+
+
 class ProductChangeWithSeatDowngrade(RuleViolation):
     rule = "product-change-with-seat-downgrade"
 
@@ -115,6 +119,10 @@ class OrderImmutable(Conflict):
 
 class OrderCancelled(Conflict):
     rule = "order-is-cancelled"
+
+
+class PricedChangeDiffersFromReview(RuleViolation):
+    rule = "priced-change-differs-from-review"
 
 
 class PriceChangedSinceReview(Conflict):

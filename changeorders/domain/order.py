@@ -1,15 +1,18 @@
 """The ChangeOrder aggregate: select options, review, confirm, submit (or cancel).
 
-Each public method checks its rules and then emits exactly one event. The order moves:
+Each public method checks its rules and then emits exactly one event. The order's status
+(:class:`OrderStatus`, the one vocabulary every endpoint and the CLI use) moves:
 
     draft --select--> selected --review--> reviewed --confirm--> confirmed --submit--> submitted
       any step before submit --cancel--> cancelled; selecting again voids review and confirm.
     submitted --processing--> applied | rejected (exactly one outcome per order)
+    applied --both emails sent--> notified
+    applied --an email failed--> notification-failed --retried, both sent--> notified
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -21,7 +24,9 @@ from changeorders.domain.pricing import Quote, price
 from changeorders.domain.rules import OrderContext, check_options
 
 
-class OrderStatus(Enum):
+class OrderStatus(StrEnum):
+    """The one status vocabulary: every endpoint, view and the CLI say these words."""
+
     DRAFT = "draft"
     SELECTED = "selected"
     REVIEWED = "reviewed"
@@ -30,11 +35,27 @@ class OrderStatus(Enum):
     APPLIED = "applied"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    NOTIFIED = "notified"
+    NOTIFICATION_FAILED = "notification-failed"
 
 
 OPEN_STATUSES = frozenset(
     {OrderStatus.DRAFT, OrderStatus.SELECTED, OrderStatus.REVIEWED, OrderStatus.CONFIRMED}
 )
+#: The order is applied to its account; these follow its two emails.
+APPLIED_STATUSES = frozenset(
+    {OrderStatus.APPLIED, OrderStatus.NOTIFIED, OrderStatus.NOTIFICATION_FAILED}
+)
+EMAIL_ROLES = ("submitter", "lead")
+
+
+def status_after_emails(states: dict[str, str | None]) -> OrderStatus:
+    """An applied order's status from its emails' states (``sent``, ``failed`` or none)."""
+    if all(states.get(role) == "sent" for role in EMAIL_ROLES):
+        return OrderStatus.NOTIFIED
+    if "failed" in states.values():
+        return OrderStatus.NOTIFICATION_FAILED
+    return OrderStatus.APPLIED
 
 
 class ChangeOrder(Aggregate):
@@ -154,6 +175,10 @@ class ChangeOrder(Aggregate):
     def quote(self) -> Quote | None:
         return Quote.from_dict(self.quote_data) if self.quote_data else None
 
+    @property
+    def is_applied(self) -> bool:
+        return self.status in APPLIED_STATUSES
+
     # --- rules of the life cycle -------------------------------------------------------------
 
     def _require_open(self) -> None:
@@ -163,7 +188,7 @@ class ChangeOrder(Aggregate):
             raise errors.OrderImmutable(f"order {self.id} is submitted and can no longer change")
 
     def _require_applied(self) -> None:
-        if self.status is not OrderStatus.APPLIED:
+        if not self.is_applied:
             raise errors.NotApplied(f"order {self.id} is {self.status.value}, not applied")
 
     def require_outcome_pending(self) -> None:
@@ -253,10 +278,17 @@ class ChangeOrder(Aggregate):
             "recipient": recipient,
             "message_id": message_id,
         }
+        self._follow_emails()
 
     @event("NotificationFailed")
     def _notification_failed(self, role: str, recipient: str, reason: str) -> None:
         self.notifications[role] = {"state": "failed", "recipient": recipient, "reason": reason}
+        self._follow_emails()
+
+    def _follow_emails(self) -> None:
+        self.status = status_after_emails(
+            {role: sent.get("state") for role, sent in self.notifications.items()}
+        )
 
     @event("Cancelled")
     def _cancelled(self, cancelled_by: str, reason: str) -> None:

@@ -86,6 +86,21 @@ class Quote:
     def monthly_delta(self) -> Decimal:
         return self.monthly_after - self.monthly_before
 
+    @property
+    def change(self) -> tuple[tuple[tuple[str, int, Decimal], ...], Decimal]:
+        """What the quote changes, wherever the account starts: (code, seat change, monthly
+        change) of each changed line, and the monthly difference."""
+        changed = tuple(
+            (
+                line.code,
+                line.seats_after - line.seats_before,
+                line.monthly_after - line.monthly_before,
+            )
+            for line in self.lines
+            if line.change != "unchanged"
+        )
+        return changed, self.monthly_delta
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "lines": [line.to_dict() for line in self.lines],

@@ -10,7 +10,7 @@ from changeorders.domain import errors
 from changeorders.domain.account import CustomerAccount
 from changeorders.domain.order import ChangeOrder
 from changeorders.domain.pricing import price
-from changeorders.domain.rules import OrderContext
+from changeorders.domain.rules import OrderContext, check_options, confirmed_change_unchanged
 
 
 def process(order: ChangeOrder, account: CustomerAccount, ctx: OrderContext) -> None:
@@ -18,7 +18,9 @@ def process(order: ChangeOrder, account: CustomerAccount, ctx: OrderContext) -> 
 
     Prices stay locked: if the price list or agreement changed after the review, the order
     is rejected rather than billed at a price nobody saw. An account that moved on since the
-    review (another order applied first) gets this order on top, when the rules still hold.
+    review (another order applied first) gets this order on top when the rules still hold
+    and the change, priced there, is the one confirmed; otherwise the order is rejected
+    with the rule it would break, and the portal reviews it again.
     """
     order.require_outcome_pending()
     options, quote = order.options, order.quote
@@ -35,8 +37,11 @@ def process(order: ChangeOrder, account: CustomerAccount, ctx: OrderContext) -> 
         return
     before = account.state
     try:
+        check_options(options, ctx)
+        applying = price(before, before.apply(options), ctx.price_list, ctx.agreement)
+        confirmed_change_unchanged(quote, applying)
         after = account.apply_order(str(order.id), options, ctx)
     except errors.RuleViolation as exc:
         order.record_rejected(exc.rule, exc.message)
         return
-    order.record_applied(price(before, after, ctx.price_list, ctx.agreement), after.version)
+    order.record_applied(applying, after.version)

@@ -13,6 +13,7 @@ from changeorders.domain import errors
 from changeorders.domain.agreement import Agreement
 from changeorders.domain.catalogue import PriceList
 from changeorders.domain.options import AccountState, Options, PrimaryChoice
+from changeorders.domain.pricing import Quote
 
 MINIMUM_SEATS = 1
 
@@ -53,10 +54,16 @@ def products_known(options: Options, ctx: OrderContext) -> None:
         raise errors.UnknownProduct(f"{options.primary.value!r} needs at least one product")
     if options.primary is PrimaryChoice.SELECT_NEW and len(options.products) != 1:
         raise errors.UnknownProduct("'select_new' takes exactly one replacement product")
-    if len(set(options.products)) != len(options.products) or len(set(options.add_ons)) != len(
-        options.add_ons
-    ):
-        raise errors.UnknownProduct("a product may be named only once")
+
+
+def products_named_once(options: Options, ctx: OrderContext) -> None:
+    for codes in (options.products, options.add_ons):
+        named_twice = sorted({code for code in codes if codes.count(code) > 1})
+        if named_twice:
+            raise errors.ProductNamedTwice(
+                f"{', '.join(repr(c) for c in named_twice)} named more than once: "
+                "name each product once"
+            )
 
 
 def no_product_change_with_seat_downgrade(options: Options, ctx: OrderContext) -> None:
@@ -123,6 +130,7 @@ def something_changes(options: Options, ctx: OrderContext) -> None:
 RULES: tuple[Callable[[Options, OrderContext], None], ...] = (
     primary_products_in_price_list,
     products_known,
+    products_named_once,
     no_product_change_with_seat_downgrade,
     transition_allowed,
     add_ons_enabled,
@@ -130,6 +138,24 @@ RULES: tuple[Callable[[Options, OrderContext], None], ...] = (
     lead_is_user,
     something_changes,
 )
+
+
+def confirmed_change_unchanged(confirmed: Quote, applying: Quote) -> None:
+    """What the MSP confirmed is a change at a price: each changed line's seats and monthly
+    amount, and the monthly difference. Another order applied in between may leave the
+    account elsewhere (45 seats, not the 40 reviewed), and the order still applies on top of
+    it when its change, priced there, is the same; if not, nobody confirmed that price."""
+    if confirmed.change != applying.change:
+        raise errors.PricedChangeDiffersFromReview(
+            f"on the account as it is now the order would be {_described(applying)}, "
+            f"not the confirmed {_described(confirmed)}: review it again"
+        )
+
+
+def _described(quote: Quote) -> str:
+    lines, delta = quote.change
+    changes = ", ".join(f"{code} {seats:+} seats {amount:+}/month" for code, seats, amount in lines)
+    return f"{changes or 'no change'} (monthly {delta:+})"
 
 
 def check_options(options: Options, ctx: OrderContext) -> None:

@@ -9,6 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from changeorders.domain.order import OrderStatus
+
 
 class View(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -32,7 +34,7 @@ class OrderSummary(View):
     order_id: UUID
     msp: str
     customer: str
-    status: str
+    status: OrderStatus
     created_by: str
     version: int
     updated_at: datetime
@@ -89,7 +91,7 @@ class OrderView(View):
     order_id: UUID
     msp: str
     customer: str
-    status: str
+    status: OrderStatus
     created_by: str
     options: dict[str, Any] | None
     review: dict[str, Any] | None
@@ -115,7 +117,7 @@ class Licences(View):
 
 class Accepted(View):
     order_id: UUID
-    status: str
+    status: OrderStatus
     message: str
     status_url: str
 

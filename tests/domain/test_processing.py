@@ -103,3 +103,36 @@ def test_the_account_never_applies_one_order_twice(ctx: OrderContext) -> None:
         acct.apply_order(
             "order-1", Options(1, "alice", PrimaryChoice.KEEP), replace(ctx, account=acct.state)
         )
+
+
+def test_a_racing_order_whose_priced_change_moved_is_rejected(ctx: OrderContext) -> None:
+    """At 3.3575/seat a 42nd seat costs 3.36 a month and a 43rd 3.35: the second +1 order
+    was confirmed at 3.36 and would now cost 3.35, a price nobody confirmed."""
+    acct = account()
+    acct.primary_products, acct.seats = ["ADV"], 41
+    plus_one = Options(1, "alice", PrimaryChoice.KEEP)
+    first, second = submitted(acct, ctx, plus_one), submitted(acct, ctx, plus_one)
+    process(first, acct, replace(ctx, account=acct.state))
+    process(second, acct, replace(ctx, account=acct.state))
+    assert first.status is OrderStatus.APPLIED
+    assert second.status is OrderStatus.REJECTED
+    assert second.rejection is not None
+    assert second.rejection["rule"] == "priced-change-differs-from-review"
+    assert "+3.35" in second.rejection["reason"]
+    assert "+3.36" in second.rejection["reason"]
+    assert acct.seats == 42
+
+
+def test_an_applied_order_follows_its_emails_to_notified(ctx: OrderContext) -> None:
+    acct = account()
+    order = submitted(acct, ctx, UPGRADE)
+    process(order, acct, replace(ctx, account=acct.state))
+    seen = [order.status]
+    order.record_notification_failure("lead", "alice@example.com", "421 try later")
+    seen.append(order.status)
+    order.record_notification("submitter", "alice@example.com", "<s@x>")
+    seen.append(order.status)
+    order.record_notification("lead", "alice@example.com", "<l@x>")
+    seen.append(order.status)
+    assert seen == ["applied", "notification-failed", "notification-failed", "notified"]
+    assert order.is_applied

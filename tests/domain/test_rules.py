@@ -107,3 +107,13 @@ def _all_subclasses(cls: type[errors.DomainError]) -> list[type[errors.DomainErr
     for sub in cls.__subclasses__():
         found += [sub, *_all_subclasses(sub)]
     return found
+
+
+def test_an_add_on_named_twice_is_refused_with_its_own_rule(ctx: OrderContext) -> None:
+    with pytest.raises(errors.ProductNamedTwice, match="'AWT' named more than once"):
+        check_options(options(seats=1, add_ons=("AWT", "AWT")), ctx)
+
+
+def test_a_primary_product_named_twice_is_refused_with_its_own_rule(ctx: OrderContext) -> None:
+    with pytest.raises(errors.ProductNamedTwice, match="'ARC'"):
+        check_options(options(seats=1, primary=ADD_TO, products=("ARC", "ARC")), ctx)

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from changeorders.adapters.views.tables import OPEN_STATUSES, ViewsRecorder
+from changeorders.adapters.views.tables import ViewsRecorder
+from changeorders.domain.order import OPEN_STATUSES
 from changeorders.schemas.views import CustomerSummary, LicenceCount, OrderSummary
 
 _SELECT_ORDERS = (
@@ -94,7 +95,7 @@ class ViewQueries:
             params.append(customer)
         if open_only:
             statement += " AND status IN (" + ", ".join("?" * len(OPEN_STATUSES)) + ")"
-            params += OPEN_STATUSES
+            params += sorted(status.value for status in OPEN_STATUSES)
         rows = self._views.query(statement + " ORDER BY updated_at DESC", *params)
         return [_order(row) for row in rows]
 

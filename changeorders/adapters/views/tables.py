@@ -55,23 +55,6 @@ VIEW_TABLES = (
     "attachments_view",
 )
 
-STATUS_BY_TYPE = {
-    "ChangeOrder.Drafted": "draft",
-    "ChangeOrder.OptionsSelected": "selected",
-    "ChangeOrder.Reviewed": "reviewed",
-    "ChangeOrder.Confirmed": "confirmed",
-    "ChangeOrder.Submitted": "submitted",
-    "ChangeOrder.Applied": "applied",
-    "ChangeOrder.Rejected": "rejected",
-    "ChangeOrder.Cancelled": "cancelled",
-}
-#: After an order is applied its status follows its notifications (see the projection).
-NOTIFICATION_TYPES = (
-    "ChangeOrder.AddendumIssued",
-    "ChangeOrder.NotificationSent",
-    "ChangeOrder.NotificationFailed",
-)
-OPEN_STATUSES = ("draft", "selected", "reviewed", "confirmed")
 
 # Upserts keep the newer row: a writer behind another changes nothing.
 UPSERT_CUSTOMER = """INSERT INTO {s}customer_view VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -55,7 +55,7 @@ def order(order: ChangeOrder, events: list[Any]) -> OrderView:
         order_id=order.id,
         msp=order.msp_key,
         customer=order.customer_key,
-        status=order.status.value,
+        status=order.status,
         created_by=order.created_by,
         options=order.options_data,
         review=(

@@ -22,7 +22,6 @@ from weasyprint import HTML
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.domain.errors import NotApplied
 from changeorders.domain.money import format_money
-from changeorders.domain.order import OrderStatus
 from changeorders.domain.pricing import Quote, QuoteLine
 
 ATTACHMENT_NAMESPACE = UUID("5e0c7e0a-3a57-4d4f-8f5b-2b8e7c1d9a40")
@@ -54,7 +53,8 @@ class Addendum:
     submitted_at: datetime
     confirmed_at: datetime
     applied_at: datetime
-    quote: Quote
+    quote: Quote  # priced on the account the order was applied to
+    confirmed_quote: Quote  # the review the submitter confirmed
     confirmation: dict[str, Any]
 
     @property
@@ -83,11 +83,13 @@ def read_addendum(app: ChangeOrdersApplication, order_id: UUID) -> Addendum:
     msp = app.msp(order.msp_key)
     account = app.customer(order.msp_key, order.customer_key)
     options = order.options
-    if order.status is not OrderStatus.APPLIED or order.applied_quote is None:
+    if not order.is_applied or order.applied_quote is None:
         raise NotApplied(f"order {order_id} is {order.status.value}: it has no addendum")
     assert options is not None  # an applied order has its options,
     assert order.submitted_by is not None  # its submitter
-    assert order.confirmation is not None  # and its confirmation
+    assert order.confirmation is not None  # its confirmation
+    confirmed = order.quote
+    assert confirmed is not None  # and the review it confirmed
 
     def person(user_id: str) -> Person:
         user = msp.users[user_id]
@@ -103,6 +105,7 @@ def read_addendum(app: ChangeOrdersApplication, order_id: UUID) -> Addendum:
         confirmed_at=times["Confirmed"],
         applied_at=times["Applied"],
         quote=Quote.from_dict(order.applied_quote),
+        confirmed_quote=confirmed,
         confirmation=order.confirmation,
     )
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -32,6 +33,13 @@ class Email:
     message: EmailMessage
 
 
+def address(name: str, email: str) -> Address:
+    """A recipient whose display name stays a name whatever it holds (quotes, angle
+    brackets, commas, non-ASCII): the email package quotes or encodes it. Line breaks and
+    runs of whitespace become single spaces, so a name can never start a new header."""
+    return Address(display_name=" ".join(name.split()), addr_spec=email)
+
+
 def message_id(addendum: Addendum, role: str, sender: str) -> str:
     domain = sender.rsplit("@", 1)[-1]
     return f"<order-{addendum.order_id}.{role}@{domain}>"
@@ -51,7 +59,7 @@ def compose(addendum: Addendum, pdf: bytes, sender: str) -> list[Email]:
         person = people[role]
         message = EmailMessage()
         message["From"] = sender
-        message["To"] = formataddr((person.name, person.email))
+        message["To"] = address(person.name, person.email)
         message["Subject"] = subjects[role]
         message["Date"] = format_datetime(addendum.applied_at)
         message["Message-ID"] = message_id(addendum, role, sender)

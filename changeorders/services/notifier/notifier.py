@@ -18,7 +18,7 @@ from changeorders.adapters.feed import Interest, Retryable
 from changeorders.adapters.metrics import EMAILS
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.application.attachments import Attachment, AttachmentStore
-from changeorders.domain.order import ChangeOrder, OrderStatus
+from changeorders.domain.order import ChangeOrder
 from changeorders.schemas.events import PublishedEvent
 from changeorders.services.notifier.addendum import (
     MEDIA_TYPE,
@@ -62,7 +62,7 @@ class Notifier:
 
     def notify(self, order_id: UUID) -> None:
         order = self._application.find_order(order_id)
-        if order is None or order.status is not OrderStatus.APPLIED:
+        if order is None or not order.is_applied:
             return
         addendum = read_addendum(self._application, order_id)
         pdf = self._addendum(addendum)

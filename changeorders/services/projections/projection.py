@@ -17,11 +17,8 @@ from eventsourcing.projection import Projection
 
 from changeorders.adapters.feed import Interest, Poison
 from changeorders.adapters.views.rows import CustomerRow, OrderRow, ViewBatch
-from changeorders.adapters.views.tables import (
-    NOTIFICATION_TYPES,
-    STATUS_BY_TYPE,
-    ViewsRecorder,
-)
+from changeorders.adapters.views.tables import ViewsRecorder
+from changeorders.domain.order import EMAIL_ROLES, OrderStatus, status_after_emails
 from changeorders.schemas.events import PublishedEvent
 
 Handler = Callable[[ViewBatch, PublishedEvent], None]
@@ -49,14 +46,30 @@ _DETAIL_BY_TYPE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+STATUS_BY_TYPE = {
+    "ChangeOrder.Drafted": OrderStatus.DRAFT,
+    "ChangeOrder.OptionsSelected": OrderStatus.SELECTED,
+    "ChangeOrder.Reviewed": OrderStatus.REVIEWED,
+    "ChangeOrder.Confirmed": OrderStatus.CONFIRMED,
+    "ChangeOrder.Submitted": OrderStatus.SUBMITTED,
+    "ChangeOrder.Applied": OrderStatus.APPLIED,
+    "ChangeOrder.Rejected": OrderStatus.REJECTED,
+    "ChangeOrder.Cancelled": OrderStatus.CANCELLED,
+}
+#: After an order is applied its status follows its emails.
+NOTIFICATION_TYPES = (
+    "ChangeOrder.AddendumIssued",
+    "ChangeOrder.NotificationSent",
+    "ChangeOrder.NotificationFailed",
+)
+
+
 def status_of(event_type: str, detail: dict[str, Any]) -> str:
-    """An applied order's status follows its emails: notified, notification failed, applied."""
+    """The order's status after an event of ``event_type``, in the domain's vocabulary."""
     if event_type not in NOTIFICATION_TYPES:
-        return STATUS_BY_TYPE[event_type]
-    states = [detail.get(f"notification_{role}", {}).get("state") for role in ("submitter", "lead")]
-    if states == ["sent", "sent"]:
-        return "notified"
-    return "notification-failed" if "failed" in states else "applied"
+        return STATUS_BY_TYPE[event_type].value
+    states = {role: detail.get(f"notification_{role}", {}).get("state") for role in EMAIL_ROLES}
+    return status_after_emails(states).value
 
 
 class ChangeOrderViews(Projection[ViewsRecorder]):

@@ -121,7 +121,7 @@ def submit(
         url = f"/v1/orders/{order_id}"
         accepted = Accepted(
             order_id=order_id,
-            status=order.status.value,
+            status=order.status,
             message="Your order is being processed.",
             status_url=url,
         )
