@@ -27,6 +27,7 @@ from changeorders.domain.agreement import Agreement, MspAgreement
 from changeorders.domain.catalogue import Catalogue, PriceList
 from changeorders.domain.errors import OrderAlreadyApplied, OrderNotFound
 from changeorders.domain.msp import ApiToken, Msp
+from changeorders.domain.offer import Offer, offer
 from changeorders.domain.options import Options
 from changeorders.domain.order import ChangeOrder, OrderStatus
 from changeorders.domain.pricing import Quote
@@ -74,6 +75,11 @@ class ChangeOrdersApplication(ReferenceDataLoading):
     def customer(self, msp_key: str, customer_key: str) -> CustomerAccount:
         account = self._find(CustomerAccount, ids.customer_id(customer_key))
         return account_of(msp_key, customer_key, account)
+
+    def offer(self, msp_key: str, customer_key: str) -> tuple[Offer, Msp]:
+        """What may be chosen for the customer now, and the MSP (for its users' names)."""
+        msp = self.msp(msp_key)
+        return offer(self._context(msp, self.customer(msp_key, customer_key))), msp
 
     def order(self, msp_key: str, order_id: UUID) -> ChangeOrder:
         order = self._find(ChangeOrder, order_id)

@@ -127,3 +127,71 @@ class ErrorBody(View):
     message: str
     hint: str | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+class PricedProductView(View):
+    code: str
+    name: str
+    kind: str
+    list_price: Decimal
+    unit_price: Decimal  # the MSP's contracted price per seat per month
+
+
+class AddOnOption(PricedProductView):
+    active: bool  # already on the account: shown, not selectable
+
+
+class PrimaryOptions(View):
+    keep: list[PricedProductView]  # the primary products the account has now
+    add_to: list[PricedProductView]  # may be added to them
+    select_new: list[PricedProductView]  # may replace them (one)
+
+
+class SeatOptions(View):
+    current: int
+    minimum_seats: int
+    minimum_adjustment: int
+    minimum_adjustment_with_product_change: int  # no seat downgrade with a product change
+
+
+class LeadOptions(View):
+    current: str
+    users: list[UserView]  # who may be named implementation lead
+    create_user: str  # how to add one who is missing
+
+
+class Confirmations(View):
+    msa: MsaView  # the first tick: the order is governed by this MSA
+    authority_statement: str  # the second tick
+    authority_sha256: str
+
+
+class CustomerOptions(View):
+    """Everything the Change Options screen may show for one customer."""
+
+    customer: str
+    name: str
+    primary_products: list[str]
+    add_ons: list[str]
+    primary: PrimaryOptions
+    add_on_options: list[AddOnOption]
+    seats: SeatOptions
+    implementation_lead: LeadOptions
+    confirmations: Confirmations
+    price_list_version: str
+    agreement_version: int
+    account_version: int
+    blocked: str | None  # why no order can be placed for this customer now, if none can
+
+
+class CatalogueProduct(PricedProductView):
+    enabled: bool  # add-ons: enabled in the MSP's agreement; primaries: contracted
+
+
+class Catalogue(View):
+    """The price list at the MSP's contracted prices, and the allowed transitions."""
+
+    price_list_version: str
+    agreement_version: int
+    products: list[CatalogueProduct]
+    transitions: dict[str, dict[str, list[str]]]

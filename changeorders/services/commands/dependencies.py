@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -79,6 +79,23 @@ IdempotencyKey = Annotated[
 
 def json_response(model: BaseModel, status: int = 200, **headers: str) -> JSONResponse:
     return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+#: Documented on reads that carry an ETag.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the If-None-Match ETag is current"}
+}
+
+
+def with_etag(request: Request, model: BaseModel) -> Response:
+    """``model`` with a strong ETag (the SHA-256 of its JSON); 304 when the client's
+    ``If-None-Match`` already names it."""
+    body = model.model_dump_json().encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+    if etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from changeorders.domain.errors import AttachmentNotFound, CustomerNotFound
-from changeorders.schemas.views import CustomerDetails, CustomerSummary, Licences
-from changeorders.services.commands.dependencies import Msp, Parts
+from changeorders.schemas.views import (
+    Catalogue,
+    CustomerDetails,
+    CustomerOptions,
+    CustomerSummary,
+    Licences,
+)
+from changeorders.services.commands import presenters
+from changeorders.services.commands.dependencies import NOT_MODIFIED, Msp, Parts, with_etag
 
 router = APIRouter(tags=["customers"])
 
@@ -22,6 +29,24 @@ def get_customer(parts: Parts, msp: Msp, customer: str) -> CustomerDetails:
     if details is None:
         raise CustomerNotFound(f"no customer {customer!r} for MSP {msp}")
     return CustomerDetails(**details)
+
+
+@router.get(
+    "/v1/customers/{customer}/options", response_model=CustomerOptions, responses=NOT_MODIFIED
+)
+def customer_options(parts: Parts, msp: Msp, customer: str, request: Request) -> Response:
+    """What may be chosen for the customer now, at the MSP's contracted prices: the add-ons
+    the agreement enables, the primary products along allowed transitions, seat bounds, the
+    users who may be implementation lead, and what the two confirmations say."""
+    offer, msp_users = parts.application.offer(msp, customer)
+    return with_etag(request, presenters.options(offer, msp_users))
+
+
+@router.get("/v1/catalogue", response_model=Catalogue, responses=NOT_MODIFIED)
+def catalogue(parts: Parts, msp: Msp, request: Request) -> Response:
+    """The price list at the MSP's contracted prices, and the allowed transitions."""
+    app = parts.application
+    return with_etag(request, presenters.catalogue(app.price_list(), app.agreement(msp)))
 
 
 @router.get(
