@@ -29,7 +29,7 @@ from changeorders.domain.errors import OrderAlreadyApplied, OrderNotFound
 from changeorders.domain.msp import ApiToken, Msp
 from changeorders.domain.offer import Offer, offer
 from changeorders.domain.options import Options
-from changeorders.domain.order import ChangeOrder, OrderStatus
+from changeorders.domain.order import ChangeOrder, OrderStatus, StatusChange, status_changes
 from changeorders.domain.pricing import Quote
 from changeorders.domain.processing import process
 from changeorders.domain.rules import OrderContext
@@ -101,6 +101,11 @@ class ChangeOrdersApplication(ReferenceDataLoading):
         if not isinstance(order, ChangeOrder) or order.msp_key != msp_key:
             raise OrderNotFound(f"no order {order_id} for MSP {msp_key}")
         return order, history
+
+    def status_changes(self, msp_key: str, order_id: UUID, after: int = 0) -> list[StatusChange]:
+        """The order's status changes with events after version ``after``."""
+        _, history = self.order_with_history(msp_key, order_id)
+        return [c for c in status_changes(history) if c.version > after]
 
     # --- commands --------------------------------------------------------------------------
 

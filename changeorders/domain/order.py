@@ -12,6 +12,9 @@ Each public method checks its rules and then emits exactly one event. The order'
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +59,29 @@ def status_after_emails(states: dict[str, str | None]) -> OrderStatus:
     if "failed" in states.values():
         return OrderStatus.NOTIFICATION_FAILED
     return OrderStatus.APPLIED
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The order's status changed to ``status`` with the event of ``version``."""
+
+    version: int
+    status: OrderStatus
+    at: datetime
+    rejection: dict[str, str] | None
+
+
+def status_changes(history: Iterable[Any]) -> list[StatusChange]:
+    """Every change of an order's status, replaying its events in order."""
+    changes: list[StatusChange] = []
+    order: ChangeOrder | None = None
+    for step in history:
+        order = step.mutate(order)
+        assert isinstance(order, ChangeOrder)
+        if not changes or changes[-1].status is not order.status:
+            at, rejection = step.timestamp, order.rejection
+            changes.append(StatusChange(order.version, order.status, at, rejection))
+    return changes
 
 
 class ChangeOrder(Aggregate):
