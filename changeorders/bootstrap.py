@@ -11,10 +11,13 @@ the tests. Nothing here runs on import.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
+from uuid import uuid4
 
 from fastapi import FastAPI
 
@@ -28,8 +31,10 @@ from changeorders.adapters.kafka_feed import ensure_topics, feed_from_settings, 
 from changeorders.adapters.settings import Settings
 from changeorders.adapters.views.queries import ViewQueries
 from changeorders.adapters.views.tables import views_recorder
+from changeorders.adapters.webhooks import WebhookStore
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.application.attachments import AttachmentStore
+from changeorders.application.webhooks import WebhookRegistry
 from changeorders.services.commands.app import create_api
 from changeorders.services.commands.dependencies import ApiParts
 from changeorders.services.commands.idempotency import IdempotencyStore
@@ -40,10 +45,26 @@ from changeorders.services.processor.processor import OrderProcessor
 from changeorders.services.projections.local import LocalViews
 from changeorders.services.projections.projection import ChangeOrderViews
 from changeorders.services.relay.relay import OutboxRelay, relay_tracking
+from changeorders.services.webhooks.dispatcher import DispatchSettings, WebhookDispatcher
+from changeorders.services.webhooks.subscriber import WebhookSubscriber
 
 
 class Worker(Protocol):
     def run_until(self, stop: threading.Event) -> None: ...
+
+
+@dataclass
+class Together:
+    """Several workers in one process: each in its own thread, all stopped together."""
+
+    workers: list[Worker]
+
+    def run_until(self, stop: threading.Event) -> None:
+        threads = [threading.Thread(target=w.run_until, args=(stop,)) for w in self.workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 @dataclass
@@ -183,6 +204,35 @@ def build_projections(
     return Service(LocalViews(app, views_recorder(app.datastore)), owned)
 
 
+def webhook_subscriber(application: ChangeOrdersApplication) -> WebhookSubscriber:
+    store = WebhookStore(application.datastore)
+    return WebhookSubscriber(
+        application, store, tracking_recorder(application.datastore, "webhooks_tracking")
+    )
+
+
+def webhook_dispatcher(
+    application: ChangeOrdersApplication, settings: Settings
+) -> WebhookDispatcher:
+    dispatch = DispatchSettings(
+        owner=f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}",
+        workers=settings.webhooks_workers,
+        timeout_seconds=settings.webhooks_timeout_seconds,
+        retry_window=timedelta(hours=settings.webhooks_retry_hours),
+    )
+    return WebhookDispatcher(WebhookStore(application.datastore), dispatch)
+
+
+def build_webhooks(
+    settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
+) -> Service:
+    """Order status changes -> signed POSTs to the MSPs' endpoints."""
+    app, owned = _application(settings, application)
+    subscriber = webhook_subscriber(app)
+    feed = _follow(settings, app, subscriber, subscriber.tracking, "webhooks", consumer_config)
+    return Service(Together([feed, webhook_dispatcher(app, settings)]), owned)
+
+
 @dataclass
 class Embedded:
     """The API with its stores; on the embedded default also the processor, the notifier
@@ -195,6 +245,8 @@ class Embedded:
     processing: LocalFeed
     notifications: LocalFeed
     attachments: AttachmentStore
+    webhooks: LocalFeed
+    dispatcher: WebhookDispatcher
 
     def queries(self) -> ViewQueries:
         """The views; on the embedded default caught up first (a reader sees its writes).
@@ -204,13 +256,21 @@ class Embedded:
         return ViewQueries(self.views.recorder)
 
     def api(self) -> FastAPI:
-        parts = ApiParts(self.application, self.idempotency, self.queries, self.attachments)
+        registry = WebhookRegistry(
+            WebhookStore(self.application.datastore),
+            allow_http=self.settings.webhooks_allow_http,
+        )
+        parts = ApiParts(
+            self.application, self.idempotency, self.queries, self.attachments, registry
+        )
         return create_api(parts)
 
     def workers(self) -> list[Worker]:
         """What follows the store beside the API (nothing when Kafka delivers)."""
         local = self.settings.delivery == "local"
-        return [self.processing, self.notifications] if local else []
+        return (
+            [self.processing, self.notifications, self.webhooks, self.dispatcher] if local else []
+        )
 
     def close(self) -> None:
         self.application.close()
@@ -225,7 +285,7 @@ def build_embedded(settings: Settings) -> Embedded:
     )
     idempotency.create_table()
     idempotency.purge_expired()
-    built_processor = processor(application)
+    built_processor, subscriber = processor(application), webhook_subscriber(application)
     return Embedded(
         settings,
         application,
@@ -234,6 +294,8 @@ def build_embedded(settings: Settings) -> Embedded:
         LocalFeed(application, built_processor, built_processor.tracking),
         local_notifications(application, settings),
         AttachmentStore(application.datastore),
+        LocalFeed(application, subscriber, subscriber.tracking),
+        webhook_dispatcher(application, settings),
     )
 
 

@@ -36,4 +36,4 @@ def test_no_function_is_over_60_lines() -> None:
 
 def test_each_deployed_service_has_its_folder() -> None:
     services = {p.name for p in (PACKAGE / "services").iterdir() if (p / "__init__.py").exists()}
-    assert services == {"commands", "relay", "processor", "projections", "notifier"}
+    assert services == {"commands", "relay", "processor", "projections", "notifier", "webhooks"}

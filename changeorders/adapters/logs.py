@@ -33,4 +33,5 @@ def configure_logging(service: str, level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # each webhook POST: our own log
     structlog.contextvars.bind_contextvars(service=service)

@@ -33,6 +33,11 @@ DEAD_LETTERS = Counter(
     "changeorders_dead_letters", "Records parked on the dead-letter topic.", ["group", "error"]
 )
 EMAILS = Counter("changeorders_emails", "Emails sent or failed.", ["role", "outcome"])
+WEBHOOK_DELIVERIES = Counter(
+    "changeorders_webhook_deliveries",
+    "Webhook delivery attempts by outcome: delivered, retrying, parked.",
+    ["outcome"],
+)
 RELAY_PUBLISHED = Counter("changeorders_relay_published", "Stored events published to Kafka.")
 RELAY_BACKLOG = Gauge("changeorders_relay_backlog", "Events stored but not yet published.")
 

@@ -107,6 +107,19 @@ class Settings:
     kafka_heartbeat_ms: int = field(
         default=3_000, metadata={"doc": "consumer-group heartbeat interval"}
     )
+    webhooks_allow_http: bool = field(
+        default=False,
+        metadata={"doc": "allow plain http webhook endpoints (development only; else https)"},
+    )
+    webhooks_workers: int = field(
+        default=4, metadata={"doc": "webhook deliveries in flight at once (one per endpoint)"}
+    )
+    webhooks_timeout_seconds: int = field(
+        default=10, metadata={"doc": "how long one webhook delivery may take (connect: 5 s)"}
+    )
+    webhooks_retry_hours: int = field(
+        default=24, metadata={"doc": "how long a failing webhook delivery is retried, then parked"}
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -161,9 +174,15 @@ def variable(name: str) -> str:
 def documented() -> list[tuple[str, str, str]]:
     """(variable, default, meaning) of every setting, for docs and checks."""
     return [
-        (variable(f.name), "" if f.default is None else str(f.default), f.metadata["doc"])
+        (variable(f.name), _shown(f.default), f.metadata["doc"])
         for f in dataclasses.fields(Settings)
     ]
+
+
+def _shown(default: Any) -> str:
+    if default is None:
+        return ""
+    return str(default).lower() if isinstance(default, bool) else str(default)
 
 
 def _parse(name: str, text: str, hint: Any) -> Any:
@@ -176,6 +195,10 @@ def _parse(name: str, text: str, hint: Any) -> Any:
             allowed = " or ".join(repr(a) for a in typing.get_args(kind))
             raise SettingsError(f"{name} must be {allowed}, not {text!r}")
         return text
+    if kind is bool:
+        if text.lower() not in ("1", "true", "yes", "0", "false", "no"):
+            raise SettingsError(f"{name} must be true or false, not {text!r}")
+        return text.lower() in ("1", "true", "yes")
     if kind is int:
         try:
             return int(text)

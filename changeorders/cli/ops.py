@@ -32,7 +32,9 @@ def lag(
     """Consumer lag per group, topic and partition: committed, end, lag, time since the last
     consumed event."""
     settings = settings_from_env()
-    groups = group or [settings.group(role) for role in ("views", "processor", "notifier")]
+    groups = group or [
+        settings.group(role) for role in ("views", "processor", "notifier", "webhooks")
+    ]
 
     def table() -> Table:
         return render.lag_table(

@@ -25,6 +25,7 @@ from changeorders.bootstrap import (
     build_processor,
     build_projections,
     build_relay,
+    build_webhooks,
 )
 from changeorders.cli.common import (
     SAMPLE_DATA,
@@ -93,6 +94,13 @@ def notify() -> None:
 def project() -> None:
     """Build the customer, licence and order views (runs until SIGTERM)."""
     _consume("projections", "views", build_projections)
+
+
+@app.command()
+def webhooks() -> None:
+    """POST every order status change to the MSPs' webhook endpoints, signed (runs until
+    SIGTERM). Failed deliveries are retried on their own schedule for 24 h."""
+    _consume("webhooks", "webhooks", build_webhooks)
 
 
 @app.command()

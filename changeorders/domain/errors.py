@@ -160,6 +160,22 @@ class ReferenceDataInvalid(RuleViolation):
     rule = "reference-data-invalid"
 
 
+class WebhookUrlNotAllowed(RuleViolation):
+    rule = "webhook-url-not-allowed"
+
+
+class UnknownWebhookEventType(RuleViolation):
+    rule = "unknown-webhook-event-type"
+
+
+class WebhookNotFound(NotFound):
+    rule = "webhook-not-found"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    rule = "webhook-delivery-not-found"
+
+
 class CustomerNotFound(NotFound):
     rule = "customer-not-found"
 

@@ -59,3 +59,16 @@ class CancelOrder(Command):
         str,
         StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]+$"),
     ] = "cancelled by MSP"
+
+
+class RegisterWebhook(Command):
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
+        description="Where status changes are POSTed; https (http only where allowed)."
+    )
+    event_types: (
+        Annotated[list[Annotated[str, StringConstraints(max_length=60)]], Field(max_length=20)]
+        | None
+    ) = Field(default=None, description="e.g. order.applied; none: every order status.")
+    description: Annotated[
+        str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")
+    ] = ""

@@ -195,3 +195,30 @@ class Catalogue(View):
     agreement_version: int
     products: list[CatalogueProduct]
     transitions: dict[str, dict[str, list[str]]]
+
+
+class WebhookView(View):
+    webhook_id: str
+    url: str
+    event_types: list[str]
+    description: str
+    created_by: str
+    created_at: datetime
+
+
+class WebhookCreated(WebhookView):
+    secret: str  # shown once: verify signatures with it (Standard Webhooks, whsec_...)
+
+
+class WebhookDeliveryView(View):
+    delivery_id: str  # the webhook-id header, the same on every attempt
+    order_id: UUID
+    event_type: str
+    state: str  # pending, delivered, or failed (retries ran out: redeliver to try again)
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    response_status: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]

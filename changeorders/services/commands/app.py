@@ -12,7 +12,7 @@ from prometheus_client import make_asgi_app
 from changeorders.services.commands.dependencies import ApiParts
 from changeorders.services.commands.errors import ERROR_RESPONSES, install_error_handlers
 from changeorders.services.commands.middleware import RequestContext
-from changeorders.services.commands.routes import customers, live, ops, orders, users
+from changeorders.services.commands.routes import customers, live, ops, orders, users, webhooks
 
 
 def create_api(parts: ApiParts) -> FastAPI:
@@ -26,6 +26,7 @@ def create_api(parts: ApiParts) -> FastAPI:
     install_error_handlers(api)
     api.mount("/metrics", make_asgi_app())
     api.add_middleware(RequestContext)
-    for router in (ops.router, customers.router, users.router, orders.router, live.router):
-        api.include_router(router)
+    routers = (ops, customers, users, orders, live, webhooks)
+    for module in routers:
+        api.include_router(module.router)
     return api

@@ -23,6 +23,7 @@ from changeorders.adapters.views.queries import ViewQueries
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.application.attachments import AttachmentStore
 from changeorders.application.errors import NotAuthenticated, ReferenceDataMissing
+from changeorders.application.webhooks import WebhookRegistry
 from changeorders.domain.errors import DomainError
 from changeorders.services.commands.errors import error_response
 from changeorders.services.commands.idempotency import MAX_KEY_LENGTH, IdempotencyStore
@@ -36,6 +37,7 @@ class ApiParts:
     idempotency: IdempotencyStore
     views: Callable[[], ViewQueries]  # the views, caught up first on the embedded default
     attachments: AttachmentStore
+    webhooks: WebhookRegistry
 
 
 def parts(request: Request) -> ApiParts:
