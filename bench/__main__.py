@@ -7,8 +7,11 @@ Stages, each beside a baseline measured in the same run:
 - ``pipeline``: relay -> broker (a bare producer), broker -> views (a bare read), and a
   rebuild of every view from the store (a bare read of the notifications);
 - ``addendum``: PDFs/s on 1 and 2 processes (bare WeasyPrint), emails/s to SMTP;
-- ``latency``: submit -> both emails through the broker at ``--rate`` orders/s for
-  ``--seconds``, the split services as processes, with the consumer lag;
+- ``latency``: submit -> both emails and submit -> the outcome webhook through the broker
+  at ``--rate`` orders/s for ``--seconds``, the split services as processes, with the
+  consumer lag;
+- ``portal``: the options read through HTTP (beside the customer page read), and a webhook
+  receiver down for ``--outage`` seconds (how soon every outcome arrives once it is back);
 - ``growth``: ms per order and µs per rebuilt event as the store grows (``--events``),
   with a PNG chart.
 
@@ -37,7 +40,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from bench import addendum, commands, growth, latency, pipeline
+from bench import addendum, commands, growth, latency, pipeline, portal
 from bench.measure import Figure
 from changeorders.adapters.settings import Settings
 from changeorders.cli.common import SAMPLE_DATA
@@ -70,6 +73,8 @@ class Sizes:
     events: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     #: orders placed at each size of the growth run
     growth_orders: int = 200
+    #: seconds the webhook receiver is down in the portal stage
+    outage: float = 60.0
 
 
 def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure]:
@@ -120,6 +125,13 @@ def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure
                     topic_partitions=3,
                 )
                 figures += latency.measure(settings, data, sizes.rate, sizes.seconds, Path(tmp))
+        if "portal" in stages:
+            figures += portal.options_reads(
+                Settings(sqlite_path=Path(tmp) / "portal.sqlite3"), data
+            )
+            figures += portal.measure(
+                Settings(event_store="postgres", postgres_schema=schemas[1]), data, sizes.outage
+            )
         if "growth" in stages:
             results.mkdir(exist_ok=True)
             figures += growth.measure(
@@ -178,7 +190,7 @@ def save(figures: list[Figure], sizes: Sizes) -> Path:
     return path
 
 
-STAGES = ["commands", "pipeline", "addendum", "latency", "growth"]
+STAGES = ["commands", "pipeline", "addendum", "latency", "portal", "growth"]
 
 
 def main() -> None:
@@ -192,9 +204,10 @@ def main() -> None:
         type=lambda v: tuple(int(n) for n in v.split(",")),
         help="growth: store sizes, e.g. 10000,100000,1000000 (the default; 2000,20000 quick)",
     )
+    parser.add_argument("--outage", type=float, help="portal: receiver down (default 60; 5 quick)")
     parser.add_argument("--stage", action="append", choices=STAGES)
     args = parser.parse_args()
-    quick = Sizes(orders=100, rate=5, seconds=5, events=(2_000, 20_000), growth_orders=50)
+    quick = Sizes(orders=100, rate=5, seconds=5, events=(2_000, 20_000), growth_orders=50, outage=5)
     default = quick if args.quick else Sizes()
     sizes = replace(
         default,
@@ -202,6 +215,7 @@ def main() -> None:
         rate=args.rate or default.rate,
         seconds=args.seconds or default.seconds,
         events=args.events or default.events,
+        outage=args.outage or default.outage,
     )
     figures = run(sizes, args.stage or STAGES)
     console = Console(width=160)

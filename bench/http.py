@@ -24,18 +24,25 @@ OPTIONS = {"seat_adjustment": 1, "implementation_lead": "alice", "primary": {"mo
 TICKS = {"accept_msa": True, "confirm_authority": True}
 
 
-def env_of(settings: Settings) -> dict[str, str]:
-    """Only the API: delivery ``kafka`` keeps the embedded workers from starting."""
-    return dict(os.environ) | {
-        "CHANGEORDERS_EVENT_STORE": settings.event_store,
-        "CHANGEORDERS_SQLITE_PATH": str(settings.sqlite_path),
-        "CHANGEORDERS_POSTGRES_SCHEMA": settings.postgres_schema,
-        "CHANGEORDERS_DELIVERY": "kafka",
-    }
+def env_of(settings: Settings, **extra: str) -> dict[str, str]:
+    """Only the API: delivery ``kafka`` keeps the embedded workers from starting (unless
+    ``extra`` says otherwise)."""
+    return (
+        dict(os.environ)
+        | {
+            "CHANGEORDERS_EVENT_STORE": settings.event_store,
+            "CHANGEORDERS_SQLITE_PATH": str(settings.sqlite_path),
+            "CHANGEORDERS_POSTGRES_SCHEMA": settings.postgres_schema,
+            "CHANGEORDERS_DELIVERY": "kafka",
+        }
+        | extra
+    )
 
 
 @contextmanager
-def api_server(settings: Settings, data: ReferenceData) -> Iterator[httpx2.Client]:
+def api_server(
+    settings: Settings, data: ReferenceData, **extra_env: str
+) -> Iterator[httpx2.Client]:
     """``changeorders serve`` on a store loaded with ``data``, and a client for it."""
     service = build_embedded(settings)
     service.application.load_reference_data(data)
@@ -43,7 +50,7 @@ def api_server(settings: Settings, data: ReferenceData) -> Iterator[httpx2.Clien
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "changeorders", "serve", "--port", str(port)],
-        env=env_of(settings),
+        env=env_of(settings, **extra_env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,6 +1,7 @@
-"""End-to-end stage: submit -> both emails accepted by a real SMTP server, at a fixed
-arrival rate, through the real broker, with the split services as separate processes
-(``changeorders relay``, ``process``, ``notify`` twice, ``project``), as deployed.
+"""End-to-end stage: submit -> both emails accepted by a real SMTP server, and submit ->
+the outcome webhook at a loopback receiver verifying signatures, at a fixed arrival rate,
+through the real broker, with the split services as separate processes
+(``changeorders relay``, ``process``, ``notify`` twice, ``project``, ``webhooks``).
 
 Reports p50/p99 latency, the largest consumer lag seen (any group, any partition, sampled
 every 0.2 s) and how soon after the last email it was back to 0 (it must come back).
@@ -14,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,18 +25,22 @@ from bench.measure import Figure, Latencies
 from changeorders.adapters.kafka_feed import dead_letter_topic, ensure_topics
 from changeorders.adapters.lag import consumer_lag
 from changeorders.adapters.settings import Settings
+from changeorders.adapters.webhooks import WebhookStore
 from changeorders.application.application import ChangeOrdersApplication
-from changeorders.bootstrap import build_embedded
+from changeorders.application.webhooks import WebhookRegistry
+from changeorders.bootstrap import Embedded, build_embedded
 from changeorders.domain.errors import AccountChangedSinceReview
 from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
 from devtools.services import services_env
 from devtools.smtp import Inbox, smtp_server
 from devtools.tansu import free_port
+from devtools.webhook_receiver import Receiver, webhook_receiver
 
 #: One of each service, and a second notifier: rendering a PDF takes a core for ~0.1 s
-SERVICES = ("relay", "process", "notify", "notify", "project")
-GROUPS = ("processor", "notifier", "views")
+SERVICES = ("relay", "process", "notify", "notify", "project", "webhooks")
+GROUPS = ("processor", "notifier", "views", "webhooks")
+OUTCOMES = ["order.applied", "order.rejected"]
 #: (MSP, user, customer): every customer on a current product, round robin
 CUSTOMERS = (
     ("northwind", "alice", "acme-dental"),
@@ -176,12 +181,28 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> floa
     return time.monotonic() - start
 
 
+def receivers(service: Embedded) -> dict[str, Receiver]:
+    """One endpoint per MSP for the order outcomes, each with its own secret."""
+    found = {}
+    registry = WebhookRegistry(WebhookStore(service.application.datastore), allow_http=True)
+    for msp in sorted({msp for msp, _, _ in CUSTOMERS}):
+        receiver = Receiver(free_port())
+        receiver.secret = registry.register(msp, "bench", receiver.url, OUTCOMES).secret
+        found[msp] = receiver
+    return found
+
+
+def outcome_at(hooks: dict[str, Receiver]) -> dict[UUID, float]:
+    return {UUID(r.payload["data"]["order_id"]): r.at for h in hooks.values() for r in h.received}
+
+
 def measure(
     settings: Settings, data: ReferenceData, rate: float, seconds: float, folder: Path
 ) -> list[Figure]:
     service = build_embedded(settings)
     app = service.application
     app.load_reference_data(data)
+    hooks = receivers(service)
     topic = settings.events_topic  # created before the services start and race to create it
     ensure_topics(
         settings.kafka_bootstrap, [topic, dead_letter_topic(topic)], settings.topic_partitions, 1
@@ -189,7 +210,10 @@ def measure(
     with (
         smtp_server(free_port()) as smtp,
         services(service_env(settings, smtp.port, folder), folder),
+        ExitStack() as listening,
     ):
+        for receiver in hooks.values():
+            listening.enter_context(webhook_receiver(receiver))
         warm_up = place(app, 0)  # the groups join and every service has handled an order
         wait_until(lambda: warm_up in both_emails_at(smtp.inbox), 180, "the first order's emails")
         sampler = LagSampler(settings)
@@ -201,12 +225,14 @@ def measure(
             time.sleep(max(0.0, start + n / rate - time.monotonic()))
             submitted[place(app, n + 1)] = time.time()
         wait_until(lambda: submitted.keys() <= both_emails_at(smtp.inbox).keys(), 300, "emails")
+        wait_until(lambda: submitted.keys() <= outcome_at(hooks).keys(), 120, "webhooks")
         settle = wait_until(lambda: sampler.now() == 0, 60, "consumer lag back to 0")
         sampler.join(watcher)
         arrived = both_emails_at(smtp.inbox)
     steps = step_latencies(app, list(submitted))
     service.close()
     latencies = Latencies([arrived[o] - at for o, at in submitted.items()])
+    webhooks = Latencies([outcome_at(hooks)[o] - at for o, at in submitted.items()])
     stage = "end to end"
     note = f"{count} orders at {rate:g}/s through the broker; {' '.join(SERVICES)}"
     return [
@@ -218,6 +244,8 @@ def measure(
             Figure(stage, f"  of which {step} p50", times.percentile(50) * 1000, None, "ms")
             for step, times in steps.items()
         ),
+        Figure(stage, "submit -> outcome webhook p50", webhooks.percentile(50) * 1000, None, "ms"),
+        Figure(stage, "submit -> outcome webhook p99", webhooks.percentile(99) * 1000, None, "ms"),
         Figure(stage, "largest consumer lag seen", sampler.largest, None, "events"),
         Figure(stage, "lag back to 0, after the last email", settle, None, "s"),
     ]

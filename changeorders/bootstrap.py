@@ -11,12 +11,14 @@ the tests. Nothing here runs on import.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 from uuid import uuid4
 
 from fastapi import FastAPI
@@ -24,6 +26,7 @@ from fastapi import FastAPI
 from changeorders.adapters.database import (
     datastore,
     ensure_postgres_schema,
+    schema_lock,
     tracking_recorder,
 )
 from changeorders.adapters.feed import Consumer, LocalFeed
@@ -48,6 +51,19 @@ from changeorders.services.relay.relay import OutboxRelay, relay_tracking
 from changeorders.services.webhooks.dispatcher import DispatchSettings, WebhookDispatcher
 from changeorders.services.webhooks.subscriber import WebhookSubscriber
 
+B = TypeVar("B", bound=Callable[..., Any])
+
+
+def under_schema_lock(build: B) -> B:
+    """Build with the schema lock held: services starting together create tables in turn."""
+
+    @functools.wraps(build)
+    def locked(settings: Settings, *args: Any, **kwargs: Any) -> Any:
+        with schema_lock(settings):
+            return build(settings, *args, **kwargs)
+
+    return cast(B, locked)
+
 
 class Worker(Protocol):
     def run_until(self, stop: threading.Event) -> None: ...
@@ -55,16 +71,29 @@ class Worker(Protocol):
 
 @dataclass
 class Together:
-    """Several workers in one process: each in its own thread, all stopped together."""
+    """Several workers in one process, each in its own thread. They stop together: when
+    ``stop`` is set, or when one fails (then the others are stopped and the failure is
+    raised, so the process exits non-zero rather than running half alive)."""
 
     workers: list[Worker]
 
     def run_until(self, stop: threading.Event) -> None:
-        threads = [threading.Thread(target=w.run_until, args=(stop,)) for w in self.workers]
+        failures: list[BaseException] = []
+
+        def run(worker: Worker) -> None:
+            try:
+                worker.run_until(stop)
+            except BaseException as exc:  # handed to the caller below, after the others stop
+                failures.append(exc)
+                stop.set()
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in self.workers]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if failures:
+            raise failures[0]
 
 
 @dataclass
@@ -113,9 +142,10 @@ def _follow(
     return LocalFeed(application, consumer, tracking)
 
 
-# --- the five services --------------------------------------------------------------------
+# --- the services, each built under the schema lock ---------------------------------------
 
 
+@under_schema_lock
 def build_relay(
     settings: Settings,
     application: ChangeOrdersApplication | None = None,
@@ -139,6 +169,7 @@ def processor(application: ChangeOrdersApplication) -> OrderProcessor:
     )
 
 
+@under_schema_lock
 def build_processor(
     settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
 ) -> Service:
@@ -182,6 +213,7 @@ def local_notifications(application: ChangeOrdersApplication, settings: Settings
     return LocalFeed(application, built, built.tracking)
 
 
+@under_schema_lock
 def build_notifier(
     settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
 ) -> Service:
@@ -193,6 +225,7 @@ def build_notifier(
     )
 
 
+@under_schema_lock
 def build_projections(
     settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
 ) -> Service:
@@ -223,6 +256,7 @@ def webhook_dispatcher(
     return WebhookDispatcher(WebhookStore(application.datastore), dispatch)
 
 
+@under_schema_lock
 def build_webhooks(
     settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
 ) -> Service:
@@ -276,6 +310,7 @@ class Embedded:
         self.application.close()
 
 
+@under_schema_lock
 def build_embedded(settings: Settings) -> Embedded:
     application = open_application(settings)
     idempotency = IdempotencyStore(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,21 +47,46 @@ def datastore_of(application: Application[Any]) -> Datastore:
     return store
 
 
-def ensure_postgres_schema(settings: Settings) -> None:
-    """The event store's schema must exist before the library creates its tables in it."""
-    with psycopg.connect(
+def _connect(settings: Settings) -> psycopg.Connection[Any]:
+    return psycopg.connect(
         host=settings.postgres_host,
         port=settings.postgres_port,
         dbname=settings.postgres_db,
         user=settings.postgres_user,
         password=settings.postgres_password,
+        connect_timeout=settings.postgres_connect_timeout,
         autocommit=True,
-    ) as conn:
-        conn.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(settings.postgres_schema)
-            )
-        )
+    )
+
+
+def ensure_postgres_schema(settings: Settings) -> None:
+    """The event store's schema must exist before the library creates its tables in it."""
+    with _connect(settings) as conn:
+        _create_schema(conn, settings.postgres_schema)
+
+
+def _create_schema(conn: psycopg.Connection[Any], schema: str) -> None:
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Hold this while creating tables and functions: processes starting at the same moment
+    take turns (a PostgreSQL advisory lock per schema), so concurrent DDL never collides
+    (``tuple concurrently updated``, duplicate type names). SQLite serialises DDL itself."""
+    if settings.event_store != "postgres":
+        yield
+        return
+    key = int.from_bytes(
+        hashlib.sha256(f"ddl:{settings.postgres_schema}".encode()).digest()[:8], "big", signed=True
+    )
+    with _connect(settings) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            _create_schema(conn, settings.postgres_schema)
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def datastore(settings: Settings, purpose: str) -> Datastore:

@@ -1,0 +1,138 @@
+"""The portal's reads and a webhook receiver's outage, through ``changeorders serve`` (the
+embedded default: one process) as its own process. Webhook latency at the full rate is
+measured through the broker with the split services, in the ``latency`` stage.
+
+- The options read (``GET /v1/customers/{c}/options``), beside the customer page read in
+  the same run, alternating, on the same server.
+- An outage: orders submitted over HTTP at :data:`OUTAGE_RATE` while the receiver is down
+  for ``outage`` seconds; then how long after it is back until every outcome webhook
+  (``order.applied`` or ``order.rejected``) has arrived, signature verified, with none lost
+  or delivered twice. The retry schedule (5 s doubling) sets this figure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import partial
+
+import httpx2
+
+from bench.http import CUSTOMERS, OPTIONS, TICKS, api_server
+from bench.measure import Figure, Latencies
+from changeorders.adapters.settings import Settings
+from changeorders.schemas.reference import ReferenceData
+from devtools.tansu import free_port
+from devtools.webhook_receiver import Receiver, webhook_receiver
+
+READS = 300
+#: what one embedded process (API, processor, notifier rendering PDFs, webhooks) sustains
+OUTAGE_RATE = 2.0
+#: the embedded default: the views caught up on read, webhooks sent in-process
+EMBEDDED = {"CHANGEORDERS_DELIVERY": "local", "CHANGEORDERS_WEBHOOKS_ALLOW_HTTP": "true"}
+OUTCOMES = ["order.applied", "order.rejected"]
+
+
+def measure(settings: Settings, data: ReferenceData, outage: float) -> list[Figure]:
+    figures = options_reads(settings, data)
+    with api_server(settings, data, **EMBEDDED) as client:
+        receiver = Receiver(free_port())
+        created = client.post("/v1/webhooks", json={"url": receiver.url, "event_types": OUTCOMES})
+        receiver.secret = created.raise_for_status().json()["secret"]
+        figures += receiver_down(client, receiver, OUTAGE_RATE, outage)
+    return figures
+
+
+def fetch(client: httpx2.Client, path: str) -> None:
+    client.get(path).raise_for_status()
+
+
+def options_reads(settings: Settings, data: ReferenceData) -> list[Figure]:
+    ours, page = Latencies(), Latencies()
+    with api_server(settings, data, **EMBEDDED) as client:
+        for n in range(READS):
+            path = f"/v1/customers/{CUSTOMERS[n % len(CUSTOMERS)]}"
+            ours.time(partial(fetch, client, f"{path}/options"))
+            page.time(partial(fetch, client, path))
+    store = "SQLite" if settings.event_store == "sqlite" else "PostgreSQL"
+    return [
+        Figure(
+            f"portal ({store})",
+            f"options read p{p}",
+            ours.percentile(p) * 1000,
+            page.percentile(p) * 1000,
+            "ms",
+            "baseline: the customer page read",
+        )
+        for p in (50, 99)
+    ]
+
+
+def submit_at(client: httpx2.Client, rate: float, seconds: float) -> dict[str, float]:
+    """Whole orders at ``rate``/s for ``seconds``; each order's submit time (time.time())."""
+    submitted: dict[str, float] = {}
+    start, n = time.monotonic(), 0
+    while time.monotonic() - start < seconds:
+        time.sleep(max(0.0, start + n / rate - time.monotonic()))
+        created = client.post("/v1/orders", json={"customer": CUSTOMERS[n % len(CUSTOMERS)]})
+        order = f"/v1/orders/{created.raise_for_status().json()['order_id']}"
+        client.put(f"{order}/options", json=OPTIONS).raise_for_status()
+        submit(client, order)
+        submitted[order.rsplit("/", 1)[1]] = time.time()
+        n += 1
+    return submitted
+
+
+def submit(client: httpx2.Client, order: str) -> None:
+    """Review, confirm, submit; as a portal does, review again when the account moved on
+    (another order on the customer was applied meanwhile: 409 account-changed-since-review)."""
+    for _ in range(10):
+        client.post(f"{order}/review").raise_for_status()
+        client.post(f"{order}/confirm", json=TICKS).raise_for_status()
+        answer = client.post(f"{order}/submit")
+        if answer.status_code != 409:
+            answer.raise_for_status()
+            return
+    answer.raise_for_status()
+
+
+def outcomes(receiver: Receiver) -> dict[str, float]:
+    return {r.payload["data"]["order_id"]: r.at for r in receiver.received}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("webhooks did not all arrive")
+        time.sleep(0.05)
+
+
+def receiver_down(
+    client: httpx2.Client, receiver: Receiver, rate: float, outage: float
+) -> list[Figure]:
+    before = len(receiver.received)
+    submitted = submit_at(client, rate, outage)  # nothing listens meanwhile
+    back = time.time()
+    with webhook_receiver(receiver):
+        wait_until(lambda: set(submitted) <= set(outcomes(receiver)), outage * 2 + 120)
+    late = receiver.received[before:]
+    ids = [r.webhook_id for r in late]
+    return [
+        Figure(
+            "webhooks",
+            f"receiver down {outage:g} s: back -> every outcome",
+            max(r.at for r in late) - back,
+            None,
+            "s",
+            f"{len(submitted)} orders meanwhile",
+        ),
+        Figure(
+            "webhooks",
+            "lost / delivered twice after the outage",
+            len(set(submitted) - set(outcomes(receiver))) + len(ids) - len(set(ids)),
+            None,
+            "events",
+            "must be 0",
+        ),
+    ]
