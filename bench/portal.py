@@ -12,13 +12,14 @@ measured through the broker with the split services, in the ``latency`` stage.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from functools import partial
 
 import httpx2
 
-from bench.http import CUSTOMERS, OPTIONS, TICKS, api_server
+from bench.http import CUSTOMERS, HEADERS, OPTIONS, TICKS, api_server
 from bench.measure import Figure, Latencies
 from changeorders.adapters.settings import Settings
 from changeorders.schemas.reference import ReferenceData
@@ -26,6 +27,7 @@ from devtools.tansu import free_port
 from devtools.webhook_receiver import Receiver, webhook_receiver
 
 READS = 300
+OPTIONS_JSON = "/v1/customers/acme-dental/options"
 #: what one embedded process (API, processor, notifier rendering PDFs, webhooks) sustains
 OUTAGE_RATE = 2.0
 #: the embedded default: the views caught up on read, webhooks sent in-process
@@ -34,7 +36,7 @@ OUTCOMES = ["order.applied", "order.rejected"]
 
 
 def measure(settings: Settings, data: ReferenceData, outage: float) -> list[Figure]:
-    figures = options_reads(settings, data)
+    figures = options_reads(settings, data) + page_renders(settings, data)
     with api_server(settings, data, **EMBEDDED) as client:
         receiver = Receiver(free_port())
         created = client.post("/v1/webhooks", json={"url": receiver.url, "event_types": OUTCOMES})
@@ -54,10 +56,9 @@ def options_reads(settings: Settings, data: ReferenceData) -> list[Figure]:
             path = f"/v1/customers/{CUSTOMERS[n % len(CUSTOMERS)]}"
             ours.time(partial(fetch, client, f"{path}/options"))
             page.time(partial(fetch, client, path))
-    store = "SQLite" if settings.event_store == "sqlite" else "PostgreSQL"
     return [
         Figure(
-            f"portal ({store})",
+            f"portal ({store_name(settings)})",
             f"options read p{p}",
             ours.percentile(p) * 1000,
             page.percentile(p) * 1000,
@@ -81,6 +82,54 @@ def submit_at(client: httpx2.Client, rate: float, seconds: float) -> dict[str, f
         submitted[order.rsplit("/", 1)[1]] = time.time()
         n += 1
     return submitted
+
+
+def signed_in(client: httpx2.Client) -> str:
+    """Sign in to the portal as alice; the path of a new draft's options page."""
+    token = HEADERS["Authorization"].removeprefix("Bearer ")
+    sign_in = form_token(client, "/portal/sign-in") | {"token": token, "user": "alice"}
+    client.post("/portal/sign-in", data=sign_in)
+    draft = form_token(client, "/portal/customers")  # a new session token after signing in
+    created = client.post("/portal/customers/acme-dental/orders", data=draft)
+    return str(created.headers["location"])
+
+
+def form_token(client: httpx2.Client, page: str) -> dict[str, str]:
+    """The session's CSRF token, from a page's form."""
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get(page).text)
+    assert found is not None
+    return {"csrf": found.group(1)}
+
+
+def page_renders(settings: Settings, data: ReferenceData) -> list[Figure]:
+    """Portal pages (Jinja2, the application read) beside the JSON read of the same data."""
+    pages = {"customers page": "/portal/customers", "options page": ""}
+    json_of = {"customers page": "/v1/customers", "options page": OPTIONS_JSON}
+    env = EMBEDDED | {"CHANGEORDERS_PORTAL_INSECURE_COOKIE": "true"}
+    figures = []
+    with api_server(settings, data, **env) as client:
+        pages["options page"] = signed_in(client)
+        for name, path in pages.items():
+            ours, bare = Latencies(), Latencies()
+            for _ in range(READS // 2):
+                ours.time(partial(fetch, client, path))
+                bare.time(partial(fetch, client, json_of[name]))
+            figures += [
+                Figure(
+                    f"portal ({store_name(settings)})",
+                    f"{name} p{p}",
+                    ours.percentile(p) * 1000,
+                    bare.percentile(p) * 1000,
+                    "ms",
+                    "baseline: the JSON API read of the same data",
+                )
+                for p in (50, 99)
+            ]
+    return figures
+
+
+def store_name(settings: Settings) -> str:
+    return "SQLite" if settings.event_store == "sqlite" else "PostgreSQL"
 
 
 def submit(client: httpx2.Client, order: str) -> None:

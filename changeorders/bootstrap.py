@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import socket
 import threading
 from collections.abc import Callable
@@ -281,6 +282,8 @@ class Embedded:
     attachments: AttachmentStore
     webhooks: LocalFeed
     dispatcher: WebhookDispatcher
+    #: signs portal sessions when no CHANGEORDERS_PORTAL_SECRET is set (this process only)
+    _session_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def queries(self) -> ViewQueries:
         """The views; on the embedded default caught up first (a reader sees its writes).
@@ -297,7 +300,8 @@ class Embedded:
         parts = ApiParts(
             self.application, self.idempotency, self.queries, self.attachments, registry
         )
-        return create_api(parts)
+        secret = self.settings.portal_secret or self._session_secret
+        return create_api(parts, secret, secure_cookie=not self.settings.portal_insecure_cookie)
 
     def workers(self) -> list[Worker]:
         """What follows the store beside the API (nothing when Kafka delivers)."""

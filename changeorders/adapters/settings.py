@@ -120,6 +120,17 @@ class Settings:
     webhooks_retry_hours: int = field(
         default=24, metadata={"doc": "how long a failing webhook delivery is retried, then parked"}
     )
+    portal_secret: str | None = field(
+        default=None,
+        repr=False,
+        metadata={
+            "doc": "signs portal sessions; unset: a new key per process (set it for replicas)"
+        },
+    )
+    portal_insecure_cookie: bool = field(
+        default=False,
+        metadata={"doc": "send the portal's session cookie over plain http (development only)"},
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

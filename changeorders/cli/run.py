@@ -37,6 +37,7 @@ from changeorders.cli.common import (
 )
 
 app = typer.Typer()
+DEMO_TOKEN = "demo-northwind-7Qm2xV"  # noqa: S105 - the sample data's published demo token
 
 
 @app.command()
@@ -44,7 +45,22 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (uvicorn); on the embedded default also process submitted orders
     and send their emails in the background."""
     configure_logging("api")
-    build_api(settings_from_env(), host, port).run_until(stop_on_signals())
+    settings = settings_from_env()
+    api = build_api(settings, host, port)
+    where = f"http://{host}:{port}"
+    console.print(f"[bold]Portal[/]: {where}/portal   [bold]API docs[/]: {where}/docs")
+    if api.embedded.application.recorder.max_notification_id() is None:
+        store = (
+            settings.sqlite_path if settings.event_store == "sqlite" else settings.postgres_schema
+        )
+        console.print(
+            f"[yellow]The event store ({store}) is empty[/]: no MSP can sign in yet. "
+            "Load the sample data with `changeorders load`, or serve the demo's store with "
+            "CHANGEORDERS_SQLITE_PATH=demo-output/changeorders.sqlite3"
+        )
+    else:
+        console.print(f"Sample data sign-in: token {DEMO_TOKEN}, user alice")
+    api.run_until(stop_on_signals())
 
 
 def serve_metrics(settings: Settings, *, lag_of: Sequence[str] = ()) -> None:
@@ -120,3 +136,8 @@ def demo(
         shutil.rmtree(out / folder, ignore_errors=True)
     with embedded(Settings(sqlite_path=store, outbox_dir=out)) as service:
         run_demo(service, read_reference_data(SAMPLE_DATA), console)
+    console.print(
+        "\n[bold]Next[/]: serve this store and open the portal in a browser:\n"
+        f"  CHANGEORDERS_SQLITE_PATH={store} .venv/bin/changeorders serve\n"
+        f"  then http://127.0.0.1:8000/portal (token {DEMO_TOKEN}, user alice)"
+    )

@@ -26,13 +26,19 @@ def hooked(settings: Settings, sample_data: ReferenceData) -> Iterator[Embedded]
     """The embedded process with plain-http endpoints allowed (loopback receivers)."""
     built = build_embedded(replace(settings, webhooks_allow_http=True))
     built.application.load_reference_data(sample_data)
-    stop = threading.Event()
-    dispatching = threading.Thread(target=built.dispatcher.run_until, args=(stop,))
-    dispatching.start()
     yield built
-    stop.set()
-    dispatching.join(timeout=30)
     built.close()
+
+
+@pytest.fixture
+def dispatching(hooked: Embedded) -> Iterator[None]:
+    """The dispatcher sending in the background, as in a running process."""
+    stop = threading.Event()
+    running = threading.Thread(target=hooked.dispatcher.run_until, args=(stop,))
+    running.start()
+    yield
+    stop.set()
+    running.join(timeout=30)
 
 
 @pytest.fixture

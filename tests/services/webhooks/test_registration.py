@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from changeorders.bootstrap import Embedded
 from changeorders.services.webhooks.dispatcher import WebhookDispatcher
-from devtools.webhook_receiver import Receiver
-from tests.services.webhooks.conftest import place_and_process, register, wait_for
+from devtools.webhook_receiver import Receiver, webhook_receiver
+from tests.services.webhooks.conftest import place_and_process, register
 
 Headers = dict[str, str]
 
@@ -69,20 +69,25 @@ def test_another_msps_endpoint_cannot_be_read_or_deleted(
 def test_a_delivery_whose_retries_ran_out_is_parked_until_redelivered(
     hooked: Embedded, api: TestClient, northwind: Headers, receiver: Receiver
 ) -> None:
-    """The window is shortened here so the first failure parks; the default is measured
-    by the schedule test below."""
+    """The window is shortened here so the first failure parks; the default schedule is
+    tested in tests/domain/test_webhook_rules.py. No dispatcher runs in the background."""
+    store = hooked.dispatcher._store  # the same store, with a shorter window
     impatient = WebhookDispatcher(
-        hooked.dispatcher._store,
-        replace(hooked.dispatcher._settings, retry_window=timedelta(0)),
+        store, replace(hooked.dispatcher._settings, retry_window=timedelta(0))
     )
     webhook = register(api, northwind, receiver, event_types=["order.submitted"])
     place_and_process(hooked)
     deliveries = f"/v1/webhooks/{webhook}/deliveries"
-    claimed = hooked.dispatcher._store.claim_due("test", timedelta(seconds=30), set(), 1)
-    for item in claimed:
-        impatient.send(item)  # nothing listens on the receiver's port
+    (item,) = store.claim_due("test", timedelta(seconds=30), set(), 1)
+    impatient.send(item)  # nothing listens on the receiver's port
     parked = api.get(deliveries, headers=northwind).json()[0]
     assert (parked["state"], parked["next_attempt_at"]) == ("failed", None)
     redeliver = f"{deliveries}/{parked['delivery_id']}/redeliver"
     assert api.post(redeliver, headers=northwind).status_code == 202
-    wait_for(lambda: api.get(deliveries, headers=northwind).json()[0]["attempts"] == 2)
+    (again,) = store.claim_due("test", timedelta(seconds=30), set(), 1)
+    assert again.delivery.delivery_id == parked["delivery_id"]
+    with webhook_receiver(receiver):
+        impatient.send(again)
+    delivered = api.get(deliveries, headers=northwind).json()[0]
+    assert (delivered["state"], delivered["attempts"]) == ("delivered", 2)
+    assert [r.webhook_id for r in receiver.received] == [parked["delivery_id"]]

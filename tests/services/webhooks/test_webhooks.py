@@ -3,6 +3,7 @@ Standard Webhooks library."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from changeorders.bootstrap import Embedded
@@ -10,6 +11,7 @@ from devtools.tansu import free_port
 from devtools.webhook_receiver import Receiver, webhook_receiver
 from tests.services.webhooks.conftest import place_and_process, register, wait_for
 
+pytestmark = pytest.mark.usefixtures("dispatching")
 Headers = dict[str, str]
 EVERY_STATUS = [
     "order.draft",
