@@ -200,7 +200,7 @@ def notifier(application: ChangeOrdersApplication, settings: Settings) -> Notifi
     return Notifier(
         application,
         AttachmentStore(store),
-        DeliveryLedger(store, timedelta(seconds=settings.email_claim_seconds)),
+        DeliveryLedger(store, instance_id(), timedelta(seconds=settings.email_claim_seconds)),
         transport(settings),
         settings.mail_from,
         tracking_recorder(store, "notifier_tracking"),
@@ -218,12 +218,12 @@ def local_notifications(application: ChangeOrdersApplication, settings: Settings
 def build_notifier(
     settings: Settings, application: ChangeOrdersApplication | None = None, **consumer_config: Any
 ) -> Service:
-    """Each applied order's addendum and its two emails."""
+    """Each applied order's addendum and its two emails; beside the feed, the retry worker
+    that sends what failed before, when its turn comes."""
     app, owned = _application(settings, application)
     built = notifier(app, settings)
-    return Service(
-        _follow(settings, app, built, built.tracking, "notifier", consumer_config), owned
-    )
+    feed = _follow(settings, app, built, built.tracking, "notifier", consumer_config)
+    return Service(Together([feed, built]), owned)
 
 
 @under_schema_lock
@@ -245,11 +245,16 @@ def webhook_subscriber(application: ChangeOrdersApplication) -> WebhookSubscribe
     )
 
 
+def instance_id() -> str:
+    """This process, as the owner of its claims and leases."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
+
+
 def webhook_dispatcher(
     application: ChangeOrdersApplication, settings: Settings
 ) -> WebhookDispatcher:
     dispatch = DispatchSettings(
-        owner=f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}",
+        owner=instance_id(),
         workers=settings.webhooks_workers,
         timeout_seconds=settings.webhooks_timeout_seconds,
         retry_window=timedelta(hours=settings.webhooks_retry_hours),
@@ -279,6 +284,7 @@ class Embedded:
     views: LocalViews
     processing: LocalFeed
     notifications: LocalFeed
+    notifier: Notifier  # its retry worker runs beside the feed
     attachments: AttachmentStore
     webhooks: LocalFeed
     dispatcher: WebhookDispatcher
@@ -307,7 +313,9 @@ class Embedded:
         """What follows the store beside the API (nothing when Kafka delivers)."""
         local = self.settings.delivery == "local"
         return (
-            [self.processing, self.notifications, self.webhooks, self.dispatcher] if local else []
+            [self.processing, self.notifications, self.notifier, self.webhooks, self.dispatcher]
+            if local
+            else []
         )
 
     def close(self) -> None:
@@ -325,13 +333,15 @@ def build_embedded(settings: Settings) -> Embedded:
     idempotency.create_table()
     idempotency.purge_expired()
     built_processor, subscriber = processor(application), webhook_subscriber(application)
+    built_notifier = notifier(application, settings)
     return Embedded(
         settings,
         application,
         idempotency,
         LocalViews(application, views_recorder(application.datastore)),
         LocalFeed(application, built_processor, built_processor.tracking),
-        local_notifications(application, settings),
+        LocalFeed(application, built_notifier, built_notifier.tracking),
+        built_notifier,
         AttachmentStore(application.datastore),
         LocalFeed(application, subscriber, subscriber.tracking),
         webhook_dispatcher(application, settings),

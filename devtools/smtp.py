@@ -19,6 +19,16 @@ class Inbox:
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     #: (time.time() when the server accepted it, Message-ID), for latency measurements
     arrivals: list[tuple[float, str]] = field(default_factory=list)
+    #: mailboxes the server refuses for good (550)
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

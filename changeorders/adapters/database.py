@@ -149,6 +149,23 @@ class SqlTables:
                 for statement in tables:
                     cursor.execute(self.sql(statement))
 
+    def add_columns(self, table: str, columns: Sequence[str]) -> None:
+        """Columns added to a table an older version created (``name TYPE`` each)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            if self._postgres:
+                for column in columns:
+                    cursor.execute(
+                        self.sql(f"ALTER TABLE {{s}}{table} ADD COLUMN IF NOT EXISTS {column}")
+                    )
+                return
+            cursor.execute(f"PRAGMA table_info({table})")
+            present = {
+                row["name"] if isinstance(row, dict) else row[1] for row in cursor.fetchall()
+            }
+            for column in columns:
+                if column.split()[0] not in present:
+                    cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
     def sql(self, statement: str) -> str:
         """``?`` -> the driver's placeholder, ``{s}`` -> the schema, ``{bytes}`` -> a blob type."""
         return (

@@ -28,6 +28,7 @@ from changeorders.schemas.events import PublishedEvent, UnreadableEvent, parse_p
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+CLOSE_MS = 5_000  # leaving the group never holds a stop longer
 
 
 def new_producer(bootstrap: str) -> KafkaProducer:
@@ -94,6 +95,10 @@ class DeadLetters:
         log.warning("parked %s:%s@%s: %s", record.topic, record.partition, record.offset, error)
 
 
+class Stopped(Exception):
+    """Asked to stop while waiting to retry a record: leave without committing it."""
+
+
 class KafkaFeed:
     """One member of a consumer group, delivering to one :class:`Consumer`."""
 
@@ -139,13 +144,16 @@ class KafkaFeed:
                 try:
                     self.pump()
                     failures = 0
+                except Stopped:
+                    log.info("%s stopped mid-retry; the record comes again later", self._group)
+                    break
                 except KafkaError as exc:
                     failures += 1
                     wait = min(MAX_BACKOFF_SECONDS, 0.2 * 2**failures)
                     log.warning("%s waiting %.1fs after: %s", self._group, wait, exc)
                     stop.wait(wait)
         finally:
-            self._client.close()
+            self._client.close(autocommit=False, timeout_ms=CLOSE_MS)
 
     def _deliver_all(self, records: list[Any]) -> bool:
         """The poll in one call; False when it has to go one record at a time instead (a
@@ -200,7 +208,7 @@ class KafkaFeed:
                     "retrying %s in %.1fs (attempt %d): %s", event.event_id, wait, attempt, exc
                 )
                 if self._stop.wait(wait):
-                    raise
+                    raise Stopped(f"stopped while retrying {event.event_id}") from exc
 
 
 def feed_from_settings(

@@ -81,8 +81,10 @@ class Settings:
         default="orders@changeorders.example", metadata={"doc": "sender of both emails"}
     )
     email_claim_seconds: int = field(
-        default=300,
-        metadata={"doc": "a dead notifier's claim on an email is taken over after this long"},
+        default=15,
+        metadata={
+            "doc": "an email claim's lease, renewed while its notifier lives; then taken over"
+        },
     )
     outbox_dir: Path = field(
         default=Path("outbox"),

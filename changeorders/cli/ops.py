@@ -16,6 +16,7 @@ from changeorders.adapters.lag import consumer_lag
 from changeorders.adapters.settings import Settings
 from changeorders.cli import render
 from changeorders.cli.common import console, embedded, settings_from_env, stop_on_signals
+from changeorders.services.notifier.ledger import DeliveryLedger
 
 app = typer.Typer()
 dlq_app = typer.Typer(help="Dead-lettered (parked) records.", no_args_is_help=True)
@@ -93,3 +94,38 @@ def openapi(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     console.print(f"[green]✓[/] wrote {out}")
+
+
+emails_app = typer.Typer(help="Emails that failed or were refused.", no_args_is_help=True)
+app.add_typer(emails_app, name="emails")
+
+
+@emails_app.command("list")
+def emails_list() -> None:
+    """Emails waiting for their next attempt, refused for good (parked), or being sent."""
+    with embedded() as service:
+        entries = DeliveryLedger(service.application.datastore, "cli").entries()
+    table = Table(header_style="bold")
+    for column in ("Message-ID", "Role", "Recipient", "State", "Attempts", "Next", "Last error"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            e.message_id,
+            e.role,
+            e.recipient,
+            e.state,
+            str(e.attempts),
+            e.next_attempt_at or "",
+            e.last_error or "",
+        )
+    console.print(table if entries else "every email is sent")
+
+
+@emails_app.command("retry")
+def emails_retry(
+    message_id: Annotated[str | None, typer.Argument(help="One email; all when omitted.")] = None,
+) -> None:
+    """Send parked (or waiting) emails again now, once their cause is fixed."""
+    with embedded() as service:
+        count = DeliveryLedger(service.application.datastore, "cli").retry(message_id)
+    console.print(f"[green]✓[/] {count} emails due now; a running notifier sends them")

@@ -45,6 +45,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (uvicorn); on the embedded default also process submitted orders
     and send their emails in the background."""
     configure_logging("api")
+    stop = stop_on_signals()
     settings = settings_from_env()
     api = build_api(settings, host, port)
     where = f"http://{host}:{port}"
@@ -60,7 +61,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         )
     else:
         console.print(f"Sample data sign-in: token {DEMO_TOKEN}, user alice")
-    api.run_until(stop_on_signals())
+    api.run_until(stop)
 
 
 def serve_metrics(settings: Settings, *, lag_of: Sequence[str] = ()) -> None:
@@ -76,19 +77,21 @@ def serve_metrics(settings: Settings, *, lag_of: Sequence[str] = ()) -> None:
 def relay() -> None:
     """Publish stored events to Kafka in store order (runs until SIGTERM)."""
     configure_logging("relay")
+    stop = stop_on_signals()
     settings = settings_from_env()
     serve_metrics(settings)
     outbox = build_relay(settings)
     console.print(f"relaying to {settings.events_topic}; backlog {outbox.backlog()}")
-    outbox.run_until(stop_on_signals())
+    outbox.run_until(stop)
 
 
 def _consume(service: str, group: str, build: Callable[[Settings], Service]) -> None:
     """Run one consumer service until SIGTERM, with its logs and metrics."""
     configure_logging(service)
+    stop = stop_on_signals()  # first: a SIGTERM during start-up is a clean stop too
     settings = settings_from_env()
     serve_metrics(settings, lag_of=[settings.group(group)])
-    build(settings).run_until(stop_on_signals())
+    build(settings).run_until(stop)
 
 
 @app.command()

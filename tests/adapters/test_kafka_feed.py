@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,3 +151,43 @@ def test_a_poisoned_batch_is_delivered_again_one_by_one(broker: Broker, topic: s
     assert sorted(seen) == [1, 3]
     parked = list_parked(broker.bootstrap, dead_letter_topic(topic))
     assert [(p.source_offset, p.error_class) for p in parked] == [(1, "Poison")]
+
+
+def test_a_stop_while_retrying_leaves_cleanly_and_commits_nothing(
+    broker: Broker, topic: str
+) -> None:
+    """SIGTERM sets the stop event: the feed must not raise (the process exits 0) and the
+    record it could not handle is delivered again to the next member."""
+    import threading
+
+    publish(broker, topic, record())
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    attempts: list[int] = []
+
+    def database_down(event: PublishedEvent, tracking: Tracking) -> None:
+        attempts.append(1)
+        raise psycopg.OperationalError("the database is down")
+
+    feed = feed_for(broker, topic, group, Handlers(database_down))
+    stop, failures = threading.Event(), []
+
+    def run() -> None:
+        try:
+            feed.run_until(stop)
+        except BaseException as exc:
+            failures.append(exc)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    deadline = time.monotonic() + 60
+    while not attempts:
+        assert time.monotonic() < deadline, "the record never arrived"
+        time.sleep(0.05)
+    stop.set()
+    runner.join(timeout=10)
+    assert not runner.is_alive()
+    assert failures == []
+    seen: list[PublishedEvent] = []
+    again = feed_for(broker, topic, group, Handlers(lambda e, t: seen.append(e)))
+    pump_until(again, 1)
+    assert len(seen) == 1

@@ -89,8 +89,7 @@ def test_services_killed_mid_stream_and_restarted(
         postgres_schema,
         CHANGEORDERS_SMTP_HOST="127.0.0.1",
         CHANGEORDERS_SMTP_PORT=str(port),
-        # a notifier killed between claiming an email and sending it: taken over in 5 s
-        CHANGEORDERS_EMAIL_CLAIM_SECONDS="5",
+        # default claims: a notifier killed mid-send is taken over when its 15 s lease lapses
     )
 
     def start(name: str) -> subprocess.Popen[bytes]:

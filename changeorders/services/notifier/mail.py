@@ -22,7 +22,11 @@ SMTP_TIMEOUT_SECONDS = 30
 
 
 class SendFailed(Exception):
-    """The email could not be handed over; it is retried later."""
+    """The email could not be handed over now; it is tried again later."""
+
+
+class Refused(SendFailed):
+    """The server refused the email for good (a 5xx answer): retrying will not help."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,15 @@ class SmtpTransport:
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 smtp.send_message(email.message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = {code for code, _ in exc.recipients.values()}
+            failure = Refused if all(code >= 500 for code in codes) else SendFailed
+            raise failure(f"SMTP {self.host}:{self.port} refused {exc.recipients}") from exc
+        except smtplib.SMTPResponseException as exc:
+            failure = Refused if exc.smtp_code >= 500 else SendFailed
+            raise failure(
+                f"SMTP {self.host}:{self.port}: {exc.smtp_code} {exc.smtp_error!r}"
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"SMTP {self.host}:{self.port}: {exc}") from exc
 

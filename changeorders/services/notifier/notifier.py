@@ -2,19 +2,26 @@
 
 Idempotent end to end: the addendum renders to the same bytes and is stored once; each
 email is claimed in the delivery ledger before it is sent and never sent again once sent.
-A send that fails is recorded (the order view shows it) and retried with backoff.
+No email holds up another: a send that fails is recorded on the order (with its next
+attempt) and scheduled in the ledger, and the notifier goes on with the next order. Its
+retry worker (:meth:`Notifier.run_until`) sends what is due, takes over the claims of
+notifiers that died mid-send, and keeps this notifier's own claims alive.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from changeorders.adapters.correlation import current
-from changeorders.adapters.feed import Interest, Retryable
+from changeorders.adapters.database import STORE_UNAVAILABLE
+from changeorders.adapters.feed import Interest
 from changeorders.adapters.metrics import EMAILS
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.application.attachments import Attachment, AttachmentStore
@@ -27,10 +34,20 @@ from changeorders.services.notifier.addendum import (
     render_pdf,
     sha256,
 )
-from changeorders.services.notifier.ledger import DeliveryLedger
-from changeorders.services.notifier.mail import Email, SendFailed, Transport, compose
+from changeorders.services.notifier.ledger import Claim, DeliveryLedger
+from changeorders.services.notifier.mail import Email, Refused, SendFailed, Transport, compose
 
 log = logging.getLogger(__name__)
+RETRY_POLL_SECONDS = 1.0
+FIRST_RETRY = timedelta(seconds=10)
+LONGEST_RETRY = timedelta(minutes=10)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """After the ``attempts``-th failed send: 10 s doubling to 10 minutes, for as long as
+    it takes (a transient failure is never given up on; a refusal is parked instead)."""
+    delay = FIRST_RETRY * float(2 ** min(max(attempts - 1, 0), 16))
+    return delay if delay < LONGEST_RETRY else LONGEST_RETRY
 
 
 class Notifier:
@@ -54,6 +71,7 @@ class Notifier:
         self._sender = sender
         self.tracking = tracking
         self._copies = addendum_copies
+        self._stop = threading.Event()
 
     def handle(self, event: PublishedEvent, tracking: Tracking) -> None:
         """An applied order: its addendum and emails, then the position."""
@@ -99,21 +117,75 @@ class Notifier:
         return pdf
 
     def _deliver(self, order_id: UUID, email: Email) -> None:
-        ledger, app = self._ledger, self._application
-        if not ledger.claim(email.message_id, str(order_id), email.role, email.recipient):
-            if ledger.state(email.message_id) != "sent":
-                raise Retryable(f"{email.message_id} is being sent by another notifier")
-            app.record_notification(order_id, email.role, email.recipient, email.message_id)
-            return
+        """Send the email if it is this notifier's to send now; never wait for it."""
+        claim = self._ledger.claim(email.message_id, str(order_id), email.role, email.recipient)
+        if claim is Claim.SENT:  # sent before: make sure the order says so
+            self._application.record_notification(
+                order_id, email.role, email.recipient, email.message_id
+            )
+        if claim is not Claim.CLAIMED:
+            return  # another notifier is on it, or it waits for its turn
         try:
             self._transport.send(email)
         except SendFailed as exc:
-            EMAILS.labels(email.role, "failed").inc()
-            log.warning("email failed: %s", exc, extra={"role": email.role})
-            ledger.failed(email.message_id, str(exc))
-            app.record_notification_failure(order_id, email.role, email.recipient, str(exc))
-            raise Retryable(str(exc)) from exc
-        ledger.sent(email.message_id)
+            self._failed(order_id, email, exc)
+            return
+        self._record_sent(email)
         EMAILS.labels(email.role, "sent").inc()
         log.info("email sent", extra={"role": email.role, "message_id": email.message_id})
-        app.record_notification(order_id, email.role, email.recipient, email.message_id)
+        self._application.record_notification(
+            order_id, email.role, email.recipient, email.message_id
+        )
+
+    def _failed(self, order_id: UUID, email: Email, exc: SendFailed) -> None:
+        EMAILS.labels(email.role, "refused" if isinstance(exc, Refused) else "failed").inc()
+        log.warning("email failed: %s", exc, extra={"role": email.role})
+        if isinstance(exc, Refused):
+            self._ledger.park(email.message_id, str(exc))
+            reason = f"{exc}; parked: retry with `changeorders emails retry`"
+        else:
+            attempts = self._ledger.attempts(email.message_id)
+            next_attempt = datetime.now(UTC) + retry_delay(attempts)
+            self._ledger.failed(email.message_id, str(exc), next_attempt)
+            reason = f"{exc}; next attempt {next_attempt:%Y-%m-%d %H:%M:%S} UTC"
+        self._application.record_notification_failure(order_id, email.role, email.recipient, reason)
+
+    def _record_sent(self, email: Email) -> None:
+        """The server accepted it: this notifier knows it went out, so it records that until
+        the database takes it, and never sends it again (a stop meanwhile leaves a claim
+        that lapses, and one resend with the same Message-ID is the worst case)."""
+        attempt = 0
+        while True:
+            try:
+                self._ledger.sent(email.message_id)
+                return
+            except STORE_UNAVAILABLE as exc:
+                attempt += 1
+                log.warning("recording %s as sent, again: %s", email.message_id, exc)
+                if self._stop.wait(min(5.0, 0.2 * 2**attempt)):
+                    raise
+
+    def run_until(self, stop: threading.Event) -> None:
+        """The retry worker: keep this notifier's claims alive and send what is due."""
+        self._stop = stop
+        renewed = 0.0
+        while not stop.is_set():
+            try:
+                if time.monotonic() - renewed > self._ledger.lease.total_seconds() / 3:
+                    self._ledger.renew()
+                    renewed = time.monotonic()
+                self.retry_due()
+            except STORE_UNAVAILABLE as exc:
+                log.warning("notifier retries wait for the database: %s", exc)
+            stop.wait(RETRY_POLL_SECONDS)
+
+    def retry_due(self) -> int:
+        """Send every email whose turn has come; return how many were tried."""
+        due = self._ledger.due()
+        for item in due:
+            order_id = UUID(item.order_id)
+            addendum = read_addendum(self._application, order_id)
+            for email in compose(addendum, self._addendum(addendum), self._sender):
+                if email.message_id == item.message_id:
+                    self._deliver(order_id, email)
+        return len(due)

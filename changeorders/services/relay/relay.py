@@ -33,6 +33,9 @@ MAX_IN_FLIGHT = 1
 #: The backlog gauge costs two queries: read it at most this often while catching up
 BACKLOG_EVERY_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
+#: a batch not acknowledged by then is sent again (the relay republishes, never skips)
+ACK_TIMEOUT_SECONDS = 30.0
+CLOSE_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 
@@ -131,7 +134,7 @@ class OutboxRelay:
         while len(self._in_flight) > keep:
             last, sends = self._in_flight[0]
             for send in sends:
-                send.get()  # raises if the broker did not acknowledge: not recorded
+                send.get(timeout=ACK_TIMEOUT_SECONDS)  # raises if not acknowledged: not recorded
             self._tracking.insert_tracking(Tracking(self.name, last))
             self._in_flight.popleft()
             RELAY_PUBLISHED.inc(len(sends))
@@ -157,7 +160,7 @@ class OutboxRelay:
                 if not published:
                     stop.wait(idle_wait)
         finally:
-            self._producer.close()
+            self._producer.close(timeout=CLOSE_SECONDS)  # a stop is never held by the broker
 
     def drain(self) -> int:
         """Publish until nothing is left; return how many notifications that covered."""

@@ -9,8 +9,9 @@ from uuid import UUID
 import pytest
 
 from changeorders.adapters.feed import LocalFeed
-from changeorders.bootstrap import Embedded, local_notifications
+from changeorders.bootstrap import Embedded, notifier
 from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.services.notifier.notifier import Notifier
 from devtools.orders import submit_order
 from devtools.smtp import SmtpServer, smtp_server
 from devtools.tansu import free_port
@@ -28,9 +29,15 @@ def smtp(smtp_port: int) -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def notifications(service: Embedded, smtp_port: int) -> LocalFeed:
+def smtp_notifier(service: Embedded, smtp_port: int) -> Notifier:
+    """The notifier sending to the test's SMTP port, at its default settings."""
     settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
-    return local_notifications(service.application, settings)
+    return notifier(service.application, settings)
+
+
+@pytest.fixture
+def notifications(service: Embedded, smtp_notifier: Notifier) -> LocalFeed:
+    return LocalFeed(service.application, smtp_notifier, smtp_notifier.tracking)
 
 
 def applied_order(service: Embedded) -> UUID:

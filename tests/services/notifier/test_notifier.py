@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from changeorders.adapters.feed import LocalFeed, Retryable
+from changeorders.adapters.feed import LocalFeed
 from changeorders.bootstrap import Embedded, local_notifications, notifier
+from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.services.notifier.notifier import Notifier
+from devtools.orders import submit_order
 from devtools.smtp import SmtpServer, smtp_server
 from tests.services.notifier.conftest import applied_order
 
@@ -67,23 +73,33 @@ def test_a_redelivered_event_sends_nothing_again(
     assert len(account.attachments) == 1
 
 
-def test_smtp_down_then_back_sends_each_email_once(
-    service: Embedded, notifications: LocalFeed, smtp_port: int
+def test_smtp_down_then_back_sends_each_email_once_on_its_default_schedule(
+    service: Embedded, notifications: LocalFeed, smtp_notifier: Notifier, smtp_port: int
 ) -> None:
+    """The feed moves on at once; the retry worker sends them 10 s later (the default)."""
     order_id = applied_order(service)
-    notifications.pump()  # nothing listens on the SMTP port yet
+    assert notifications.pump() == 1  # nothing listens on the SMTP port yet: handled anyway
     order = service.application.find_order(order_id)
     assert order is not None
-    assert order.notifications["submitter"]["state"] == "failed"
+    assert order.status == "notification-failed"
     assert "Connection refused" in order.notifications["submitter"]["reason"]
+    assert "next attempt" in order.notifications["lead"]["reason"]
     assert order.addendum is not None  # the addendum is stored before any email goes out
+    stop = threading.Event()
+    retries = threading.Thread(target=smtp_notifier.run_until, args=(stop,))
     with smtp_server(smtp_port) as smtp:
-        notifications.pump()
-        notifications.pump()
-        assert len(smtp.inbox.messages) == 2
+        retries.start()
+        try:
+            wait_for(lambda: len(smtp.inbox.messages) == 2, timeout=30)
+        finally:
+            stop.set()
+            retries.join()
     types = event_types(service, order_id)
     assert types.count("NotificationSent") == 2
-    assert types.count("NotificationFailed") == 1
+    assert types.count("NotificationFailed") == 2  # each email failed once
+    order = service.application.find_order(order_id)
+    assert order is not None
+    assert order.status == "notified"
 
 
 def test_a_notifier_killed_between_pdf_and_email_loses_nothing(
@@ -142,11 +158,8 @@ def test_two_notifiers_racing_send_each_email_once(
 
     def race(racer: Any) -> None:
         barrier.wait()
-        try:
-            racer.notify(order_id)
-            outcomes.append("done")
-        except Retryable:
-            outcomes.append("retry later")  # the other one holds the claim
+        racer.notify(order_id)  # the one that finds the other's claim moves on
+        outcomes.append("done")
 
     threads = [threading.Thread(target=race, args=(r,)) for r in racers]
     for t in threads:
@@ -156,5 +169,47 @@ def test_two_notifiers_racing_send_each_email_once(
     for racer in racers:  # whoever has to come back, comes back
         racer.notify(order_id)
     assert len(smtp.inbox.messages) == 2
-    assert "done" in outcomes
+    assert outcomes == ["done", "done"]
     assert event_types(service, order_id).count("NotificationSent") == 2
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_refused_email_is_parked_and_no_other_order_waits_for_it(
+    service: Embedded, notifications: LocalFeed, smtp_notifier: Notifier, smtp: SmtpServer
+) -> None:
+    """Riverside's lead's mailbox is refused for good (550): that one email is parked with
+    its reason, every other email goes out, and a retry by hand sends it once fixed."""
+    smtp.inbox.refuse.add("dan@bluefin-ms.example")
+    refused = applied_order(service)
+    other = submit_order(
+        service.application,
+        "northwind",
+        "alice",
+        "acme-dental",
+        Options(2, "alice", PrimaryChoice.KEEP),
+    )
+    service.processing.pump()
+    notifications.pump()
+    delivered = {str(m["Message-ID"]).strip() for _, m in smtp.inbox.messages}
+    assert f"<order-{other}.submitter@changeorders.example>" in delivered
+    assert f"<order-{other}.lead@changeorders.example>" in delivered
+    assert f"<order-{refused}.submitter@changeorders.example>" in delivered
+    order = service.application.find_order(refused)
+    assert order is not None
+    assert order.status == "notification-failed"
+    assert "parked" in order.notifications["lead"]["reason"]
+    smtp.inbox.refuse.clear()
+    ledger = smtp_notifier._ledger
+    assert [e.state for e in ledger.entries()] == ["parked"]
+    assert ledger.retry() == 1  # `changeorders emails retry`
+    assert smtp_notifier.retry_due() == 1
+    assert len(smtp.inbox.messages) == 4  # three at first, then the one parked
+    order = service.application.find_order(refused)
+    assert order is not None
+    assert order.status == "notified"
