@@ -359,7 +359,8 @@ class ApiService:
     def run_until(self, stop: threading.Event) -> None:
         import uvicorn
 
-        server = uvicorn.Server(uvicorn.Config(self.embedded.api(), self.host, self.port))
+        config = uvicorn.Config(self.embedded.api(), self.host, self.port, access_log=False)
+        server = uvicorn.Server(config)  # requests are logged once, by our middleware
         threads = [
             threading.Thread(target=w.run_until, args=(stop,), daemon=True)
             for w in self.embedded.workers()

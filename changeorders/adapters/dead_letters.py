@@ -9,7 +9,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from changeorders.adapters.kafka_feed import new_consumer, new_producer
-from changeorders.adapters.lag import end_offset
+from changeorders.adapters.lag import BOOTSTRAP_MS, end_offset
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ def _parked(record: Any) -> ParkedRecord:
 
 def list_parked(bootstrap: str, dlq_topic: str, poll_ms: int = 1000) -> list[ParkedRecord]:
     """Every record on the dead-letter topic, oldest first (read without a group)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, bootstrap_timeout_ms=BOOTSTRAP_MS
+    )
     try:
         numbers = consumer.partitions_for_topic(dlq_topic) or set()
         partitions = [TopicPartition(dlq_topic, n) for n in numbers]
@@ -83,7 +85,9 @@ def replay(
 
     Runs until the group has read the dead-letter topic to its end (or ``timeout``).
     """
-    consumer = new_consumer(bootstrap, dlq_topic, group, **consumer_config)
+    consumer = new_consumer(
+        bootstrap, dlq_topic, group, bootstrap_timeout_ms=BOOTSTRAP_MS, **consumer_config
+    )
     producer = new_producer(bootstrap)
     sent = 0
     deadline = time.monotonic() + timeout

@@ -27,13 +27,19 @@ class PartitionLag:
         return ((now or datetime.now(UTC)) - self.last_consumed_at).total_seconds()
 
 
+#: how long an operator's command waits for the broker before it says none answers
+BOOTSTRAP_MS = 3_000
+
+
 def consumer_lag(
     bootstrap: str, topic: str, groups: list[str], *, times: bool = True, wait_ms: int = 500
 ) -> list[PartitionLag]:
     """Committed offset, end offset, and (``times``) when the last consumed record was
     produced. ``wait_ms``: how long a read of a partition's tail waits for more records."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=BOOTSTRAP_MS)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, bootstrap_timeout_ms=BOOTSTRAP_MS
+    )
     try:
         numbers = sorted(consumer.partitions_for_topic(topic) or [])
         partitions = [TopicPartition(topic, n) for n in numbers]

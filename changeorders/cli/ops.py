@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from kafka.errors import KafkaError
 from rich.live import Live
 from rich.table import Table
 
@@ -15,10 +18,32 @@ from changeorders.adapters.kafka_feed import dead_letter_topic
 from changeorders.adapters.lag import consumer_lag
 from changeorders.adapters.settings import Settings
 from changeorders.cli import render
-from changeorders.cli.common import console, embedded, settings_from_env, stop_on_signals
+from changeorders.cli.common import (
+    EXIT_SETUP,
+    console,
+    embedded,
+    fail,
+    settings_from_env,
+    stop_on_signals,
+)
 from changeorders.services.notifier.ledger import DeliveryLedger
 
 app = typer.Typer()
+
+
+@contextmanager
+def broker(settings: Settings) -> Iterator[None]:
+    """Kafka failures of an operator's command: one line naming the broker, exit 6."""
+    try:
+        yield
+    except KafkaError as exc:
+        fail(
+            f"no Kafka broker answers at {settings.kafka_bootstrap} "
+            f"(CHANGEORDERS_KAFKA_BOOTSTRAP): {type(exc).__name__}",
+            EXIT_SETUP,
+        )
+
+
 dlq_app = typer.Typer(help="Dead-lettered (parked) records.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 
@@ -42,20 +67,22 @@ def lag(
             consumer_lag(settings.kafka_bootstrap, settings.events_topic, groups)
         )
 
-    if not watch:
-        console.print(table())
-        return
-    stop = stop_on_signals()
-    with Live(table(), console=console, refresh_per_second=1) as live:
-        while not stop.wait(2):
-            live.update(table())
+    with broker(settings):
+        if not watch:
+            console.print(table())
+            return
+        stop = stop_on_signals()
+        with Live(table(), console=console, refresh_per_second=1) as live:
+            while not stop.wait(2):
+                live.update(table())
 
 
 @dlq_app.command("list")
 def dlq_list() -> None:
     """Show parked records: where they came from and why they were parked."""
     settings = settings_from_env()
-    parked = list_parked(settings.kafka_bootstrap, dead_letter_topic(settings.events_topic))
+    with broker(settings):
+        parked = list_parked(settings.kafka_bootstrap, dead_letter_topic(settings.events_topic))
     table = Table(header_style="bold")
     for column in ("Source", "Group", "Error", "Reason"):
         table.add_column(column)
@@ -73,12 +100,13 @@ def dlq_list() -> None:
 def dlq_replay() -> None:
     """Send parked records back to their topic once their cause is fixed."""
     settings = settings_from_env()
-    sent = replay(
-        settings.kafka_bootstrap,
-        dead_letter_topic(settings.events_topic),
-        settings.group("dlq-replay"),
-        **settings.consumer_config(),
-    )
+    with broker(settings):
+        sent = replay(
+            settings.kafka_bootstrap,
+            dead_letter_topic(settings.events_topic),
+            settings.group("dlq-replay"),
+            **settings.consumer_config(),
+        )
     console.print(f"[green]✓[/] replayed {sent} parked records")
 
 

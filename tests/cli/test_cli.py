@@ -147,3 +147,16 @@ def test_an_order_is_applied_notified_and_its_addendum_downloaded(
     assert code == 0
     assert target.read_bytes().startswith(b"%PDF-")
     assert attachment["sha256"] in out
+
+
+@pytest.mark.parametrize("command", [["lag"], ["dlq", "list"], ["dlq", "replay"]])
+def test_an_ops_command_without_a_broker_says_so_in_one_line_and_exits_6(
+    command: list[str],
+) -> None:
+    from devtools.tansu import free_port
+
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    code, out = run({"CHANGEORDERS_KAFKA_BOOTSTRAP": address}, *command)
+    assert code == 6
+    assert f"no Kafka broker answers at {address}" in out
+    assert "Traceback" not in out
