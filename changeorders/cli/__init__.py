@@ -1,4 +1,4 @@
-"""The ``changeorders`` command line: load data, browse customers, run orders, audit, operate,
+"""The changeorders command line: load data, browse customers, run orders, audit, operate,
 and run each service.
 
 Exit codes: 0 done; 2 bad usage; 3 a business rule refused the command; 4 conflict (state
@@ -11,7 +11,12 @@ import typer
 
 from changeorders.cli import audit, ops, orders, run
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help=__doc__,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 for part in (orders.app, audit.app, ops.app, run.app):
     app.add_typer(part)
 

@@ -17,7 +17,10 @@ from changeorders.cli.common import MspOption, console, embedded
 from changeorders.services.projections.verify import rebuild_in_place, verify
 
 app = typer.Typer()
-views_app = typer.Typer(help="The read side: verify or rebuild the views.", no_args_is_help=True)
+views_app = typer.Typer(
+    help="The read side: verify or rebuild the views.",
+    no_args_is_help=True,
+)
 app.add_typer(views_app, name="views")
 
 
@@ -25,7 +28,9 @@ app.add_typer(views_app, name="views")
 def history(
     msp: MspOption,
     subject: Annotated[str, typer.Argument(help="An order id or a customer key.")],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one event each.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON lines, one event each.", metavar=" ")
+    ] = False,
 ) -> None:
     """Every event of an order or a customer (its account and its orders), in order."""
     with embedded() as service:

@@ -44,7 +44,9 @@ def broker(settings: Settings) -> Iterator[None]:
         )
 
 
-dlq_app = typer.Typer(help="Dead-lettered (parked) records.", no_args_is_help=True)
+dlq_app = typer.Typer(
+    rich_markup_mode="markdown", help="Dead-lettered (parked) records.", no_args_is_help=True
+)
 app.add_typer(dlq_app, name="dlq")
 
 
@@ -53,7 +55,9 @@ def lag(
     group: Annotated[
         list[str] | None, typer.Option(help="Consumer groups (default: the services').")
     ] = None,
-    watch: Annotated[bool, typer.Option("--watch", help="Refresh every 2 s until Ctrl-C.")] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Refresh every 2 s until Ctrl-C.", metavar=" ")
+    ] = False,
 ) -> None:
     """Consumer lag per group, topic and partition: committed, end, lag, time since the last
     consumed event."""
@@ -124,7 +128,9 @@ def openapi(
     console.print(f"[green]✓[/] wrote {out}")
 
 
-emails_app = typer.Typer(help="Emails that failed or were refused.", no_args_is_help=True)
+emails_app = typer.Typer(
+    rich_markup_mode="markdown", help="Emails that failed or were refused.", no_args_is_help=True
+)
 app.add_typer(emails_app, name="emails")
 
 

@@ -26,8 +26,13 @@ from changeorders.services.commands import presenters
 from changeorders.services.commands.parsing import to_options
 
 app = typer.Typer()
-order_app = typer.Typer(help="Run a change order step by step.", no_args_is_help=True)
-user_app = typer.Typer(help="MSP users (implementation leads, submitters).", no_args_is_help=True)
+order_app = typer.Typer(
+    rich_markup_mode="markdown", help="Run a change order step by step.", no_args_is_help=True
+)
+user_app = typer.Typer(
+    help="MSP users (implementation leads, submitters).",
+    no_args_is_help=True,
+)
 app.add_typer(order_app, name="order")
 app.add_typer(user_app, name="user")
 
@@ -128,9 +133,11 @@ def confirm(
     msp: MspOption,
     acting: ActingOption,
     order_id: UUID,
-    accept_msa: Annotated[bool, typer.Option("--accept-msa", help="The MSA tick box.")] = False,
+    accept_msa: Annotated[
+        bool, typer.Option("--accept-msa", help="The MSA tick box.", metavar=" ")
+    ] = False,
     confirm_authority: Annotated[
-        bool, typer.Option("--confirm-authority", help="The authority tick box.")
+        bool, typer.Option("--confirm-authority", help="The authority tick box.", metavar=" ")
     ] = False,
 ) -> None:
     """Confirm the latest review: both tick boxes are required."""

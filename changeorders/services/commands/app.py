@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,12 +27,27 @@ from changeorders.services.commands.portal.session import (
 from changeorders.services.commands.routes import customers, live, ops, orders, users, webhooks
 
 STATIC = Path(__file__).parent / "portal" / "static"
+SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"
+
+
+def swagger_ui() -> HTMLResponse:
+    """The API's interactive docs, with Swagger UI's files served by this app (offline)."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="changeorders API",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        swagger_ui_parameters={"validatorUrl": None},
+    )
 
 
 def create_api(parts: ApiParts, session_secret: str, *, secure_cookie: bool = True) -> FastAPI:
     """The API and, at /portal, the reference portal. ``session_secret`` signs the portal's
     session cookie, which is Secure unless ``secure_cookie`` is off (plain-http development)."""
     api = FastAPI(
+        docs_url=None,  # served below from the package, never a CDN
+        redoc_url=None,
         title="changeorders",
         version="1.0.0",
         description="Change orders for MSP partner portals: select, review, confirm, submit.",
@@ -50,6 +66,8 @@ def create_api(parts: ApiParts, session_secret: str, *, secure_cookie: bool = Tr
     )
     api.add_middleware(RequestContext)
     api.mount("/portal/static", StaticFiles(directory=STATIC), name="portal-static")
+    api.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
+    api.add_api_route("/docs", swagger_ui, include_in_schema=False)
     api.add_exception_handler(
         SignInRequired, lambda _r, _e: RedirectResponse("/portal/sign-in", 303)
     )

@@ -404,3 +404,18 @@ def test_customer_details_list_the_customers_orders(client: TestClient, northwin
     order_id = new_order(client, northwind)
     body = client.get("/v1/customers/acme-dental", headers=northwind).json()
     assert [(o["order_id"], o["status"]) for o in body["orders"]] == [(order_id, "draft")]
+
+
+def test_the_api_docs_load_offline_from_the_package(client: TestClient) -> None:
+    """Swagger UI's script, stylesheet and icon come from this app, not from a CDN."""
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources, page.text
+    assert all(source.startswith("/") for source in sources), sources
+    assert "https://" not in page.text
+    assert "http://" not in page.text
+    for source in sources:
+        assert client.get(source).status_code == 200, source
