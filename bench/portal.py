@@ -56,17 +56,7 @@ def options_reads(settings: Settings, data: ReferenceData) -> list[Figure]:
             path = f"/v1/customers/{CUSTOMERS[n % len(CUSTOMERS)]}"
             ours.time(partial(fetch, client, f"{path}/options"))
             page.time(partial(fetch, client, path))
-    return [
-        Figure(
-            f"portal ({store_name(settings)})",
-            f"options read p{p}",
-            ours.percentile(p) * 1000,
-            page.percentile(p) * 1000,
-            "ms",
-            "baseline: the customer page read",
-        )
-        for p in (50, 99)
-    ]
+    return percentiles(settings, "options read", ours, page, "the customer page read")
 
 
 def submit_at(client: httpx2.Client, rate: float, seconds: float) -> dict[str, float]:
@@ -114,18 +104,25 @@ def page_renders(settings: Settings, data: ReferenceData) -> list[Figure]:
             for _ in range(READS // 2):
                 ours.time(partial(fetch, client, path))
                 bare.time(partial(fetch, client, json_of[name]))
-            figures += [
-                Figure(
-                    f"portal ({store_name(settings)})",
-                    f"{name} p{p}",
-                    ours.percentile(p) * 1000,
-                    bare.percentile(p) * 1000,
-                    "ms",
-                    "baseline: the JSON API read of the same data",
-                )
-                for p in (50, 99)
-            ]
+            figures += percentiles(settings, name, ours, bare, "the JSON API read of the same data")
     return figures
+
+
+def percentiles(
+    settings: Settings, what: str, ours: Latencies, baseline: Latencies, of: str
+) -> list[Figure]:
+    """p50 and p99 in ms of ``ours`` beside ``baseline``, measured in the same run."""
+    return [
+        Figure(
+            f"portal ({store_name(settings)})",
+            f"{what} p{p}",
+            ours.percentile(p) * 1000,
+            baseline.percentile(p) * 1000,
+            "ms",
+            f"baseline: {of}",
+        )
+        for p in (50, 99)
+    ]
 
 
 def store_name(settings: Settings) -> str:

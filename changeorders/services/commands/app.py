@@ -19,6 +19,7 @@ from changeorders.services.commands.dependencies import ApiParts
 from changeorders.services.commands.errors import ERROR_RESPONSES, install_error_handlers
 from changeorders.services.commands.middleware import RequestContext
 from changeorders.services.commands.portal import ordering, pages
+from changeorders.services.commands.portal.pages import NotHere, not_here_page
 from changeorders.services.commands.portal.session import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -71,6 +72,7 @@ def create_api(parts: ApiParts, session_secret: str, *, secure_cookie: bool = Tr
     api.add_exception_handler(
         SignInRequired, lambda _r, _e: RedirectResponse("/portal/sign-in", 303)
     )
+    api.add_exception_handler(NotHere, not_here_page)  # type: ignore[arg-type]
     routers = (ops, customers, users, orders, live, webhooks, pages, ordering)
     for module in routers:
         api.include_router(module.router)

@@ -17,7 +17,7 @@ from changeorders.schemas.commands import SelectOptions
 from changeorders.services.commands import presenters
 from changeorders.services.commands.dependencies import Parts
 from changeorders.services.commands.parsing import to_options
-from changeorders.services.commands.portal.pages import go, page
+from changeorders.services.commands.portal.pages import NotHere, go, page
 from changeorders.services.commands.portal.session import CsrfChecked, SignedIn, Visitor
 from changeorders.services.commands.routes.live import FINAL
 
@@ -30,16 +30,16 @@ Choices = Annotated[list[str], Form()]
 def new_order(request: Request, parts: Parts, who: SignedIn, customer: str) -> Response:
     try:
         order_id = parts.application.create_order(who.msp, who.user, customer)
-    except DomainError:
-        return page(request, "not_found.html", who, 404, what=f"customer {customer}")
+    except DomainError as exc:
+        raise NotHere(f"customer {customer}") from exc
     return go(f"/portal/orders/{order_id}/options")
 
 
-def _order(app: ChangeOrdersApplication, who: Visitor, order_id: UUID) -> ChangeOrder | None:
+def _order(app: ChangeOrdersApplication, who: Visitor, order_id: UUID) -> ChangeOrder:
     try:
         return app.order(who.msp, order_id)
-    except DomainError:
-        return None
+    except DomainError as exc:
+        raise NotHere("order") from exc
 
 
 def _options_page(
@@ -66,8 +66,6 @@ def _options_page(
 @router.get("/orders/{order_id}/options")
 def options_form(request: Request, parts: Parts, who: SignedIn, order_id: UUID) -> Response:
     order = _order(parts.application, who, order_id)
-    if order is None:
-        return page(request, "not_found.html", who, 404, what="order")
     if order.status not in OPEN_STATUSES:
         return go(f"/portal/orders/{order_id}")
     return _options_page(request, parts, who, order)
@@ -92,8 +90,6 @@ def select_options(
     """Select the options (creating a new lead first if asked), then review them."""
     app = parts.application
     order = _order(app, who, order_id)
-    if order is None:
-        return page(request, "not_found.html", who, 404, what="order")
     products = add_to if mode == "add_to" else [select_new] if mode == "select_new" else []
     chosen = {"seat_adjustment": seat_adjustment, "mode": mode, "products": products}
     chosen |= {"add_ons": add_ons, "lead": lead, "new_lead_id": new_lead_id}
@@ -149,8 +145,6 @@ def _review_page(
 @router.get("/orders/{order_id}/review")
 def review(request: Request, parts: Parts, who: SignedIn, order_id: UUID) -> Response:
     order = _order(parts.application, who, order_id)
-    if order is None:
-        return page(request, "not_found.html", who, 404, what="order")
     if order.status not in (OrderStatus.REVIEWED, OrderStatus.CONFIRMED):
         target = "options" if order.status in OPEN_STATUSES else ""
         return go(f"/portal/orders/{order_id}/{target}".rstrip("/"))
@@ -170,8 +164,6 @@ def submit(
     the rule's message, not an order."""
     app = parts.application
     order = _order(app, who, order_id)
-    if order is None:
-        return page(request, "not_found.html", who, 404, what="order")
     try:
         if order.status is not OrderStatus.CONFIRMED:
             app.confirm(who.msp, who.user, order_id, accept_msa, confirm_authority)
@@ -183,11 +175,9 @@ def submit(
     return go(f"/portal/orders/{order_id}")
 
 
-def _progress(parts: Parts, who: Visitor, order_id: UUID) -> dict[str, Any] | None:
+def _progress(parts: Parts, who: Visitor, order_id: UUID) -> dict[str, Any]:
     app = parts.application
     order = _order(app, who, order_id)
-    if order is None:
-        return None
     addendum = None
     if order.addendum is not None:
         addendum = (
@@ -204,18 +194,12 @@ def _progress(parts: Parts, who: Visitor, order_id: UUID) -> dict[str, Any] | No
 @router.get("/orders/{order_id}")
 def progress(request: Request, parts: Parts, who: SignedIn, order_id: UUID) -> Response:
     """ "Your order is being processed", then what became of it, live (htmx polling)."""
-    found = _progress(parts, who, order_id)
-    if found is None:
-        return page(request, "not_found.html", who, 404, what="order")
-    return page(request, "progress.html", who, **found)
+    return page(request, "progress.html", who, **_progress(parts, who, order_id))
 
 
 @router.get("/orders/{order_id}/status")
 def status(request: Request, parts: Parts, who: SignedIn, order_id: UUID) -> Response:
-    found = _progress(parts, who, order_id)
-    if found is None:
-        return Response(status_code=404)
-    return page(request, "status.html", who, **found)
+    return page(request, "status.html", who, **_progress(parts, who, order_id))
 
 
 @router.post("/orders/{order_id}/cancel", dependencies=[CsrfChecked])
@@ -223,5 +207,5 @@ def cancel(request: Request, parts: Parts, who: SignedIn, order_id: UUID) -> Res
     try:
         parts.application.cancel(who.msp, who.user, order_id, "cancelled in the portal")
     except DomainError as exc:
-        return page(request, "not_found.html", who, 404, what=f"open order ({exc.message})")
+        raise NotHere(f"open order ({exc.message})") from exc
     return go("/portal/drafts")

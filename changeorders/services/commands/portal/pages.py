@@ -36,6 +36,21 @@ def page(
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
 
 
+class NotHere(Exception):
+    """Nothing of that name for the signed-in MSP: the portal answers 404 with a page."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def not_here_page(request: Request, exc: NotHere) -> HTMLResponse:
+    """The one rendering of "not found" (registered as the app's handler for NotHere)."""
+    msp, user = request.session.get("msp"), request.session.get("user")
+    who = Visitor(msp, user, csrf_token(request)) if msp and user else None
+    return page(request, "not_found.html", who, 404, what=exc.what)
+
+
 def go(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=SEE_OTHER)
 
@@ -94,7 +109,7 @@ def customers(request: Request, parts: Parts, who: SignedIn, q: str = "") -> HTM
 def customer(request: Request, parts: Parts, who: SignedIn, customer: str) -> HTMLResponse:
     details = parts.views().customer(who.msp, customer)
     if details is None:
-        return page(request, "not_found.html", who, 404, what=f"customer {customer}")
+        raise NotHere(f"customer {customer}")
     return page(request, "customer.html", who, c=details)
 
 
@@ -107,8 +122,8 @@ def attachment(
         stored = parts.attachments.get(attachment_id)
         if stored is None or stored.customer != customer:
             raise AttachmentNotFound(attachment_id)
-    except DomainError:
-        return page(request, "not_found.html", who, 404, what="attachment")
+    except DomainError as exc:
+        raise NotHere("attachment") from exc
     return Response(
         stored.content,
         media_type=stored.media_type,
