@@ -60,8 +60,17 @@ class ChangeOrdersApplication(ReferenceDataLoading):
         token_id = ids.api_token_id(digest)
         record = self._reads.read(fresh=[], kept=[token_id]).get(token_id)
         if not isinstance(record, ApiToken) or not record.matches(digest):
-            raise NotAuthenticated("unknown API token")
+            raise NotAuthenticated(f"unknown API token{self._empty_store_hint()}")
         return record.msp_key
+
+    def _empty_store_hint(self) -> str:
+        """A new user's first 401 is usually an empty store: say how to fill it."""
+        if self._find(Catalogue, ids.catalogue_id()) is not None:
+            return ""
+        return (
+            ": this event store holds no reference data yet (no MSP, no token); "
+            "load the sample data with `changeorders load`"
+        )
 
     def msp(self, msp_key: str) -> Msp:
         return self._get(Msp, ids.msp_id(msp_key))

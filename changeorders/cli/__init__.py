@@ -7,9 +7,13 @@ moved on, e.g. price lock or a concurrent change); 5 not found; 6 configuration 
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
+from changeorders.adapters.database import STORE_UNAVAILABLE
 from changeorders.cli import audit, ops, orders, run
+from changeorders.cli.common import EXIT_SETUP, console, first_line, where_the_store_is
 
 app = typer.Typer(
     help=__doc__,
@@ -22,4 +26,8 @@ for part in (orders.app, audit.app, ops.app, run.app):
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except STORE_UNAVAILABLE as exc:
+        console.print(f"[bold red]✗[/] {where_the_store_is()} does not answer: {first_line(exc)}")
+        sys.exit(EXIT_SETUP)

@@ -45,6 +45,21 @@ def settings_from_env() -> Settings:
         fail(str(exc), EXIT_SETUP)
 
 
+def where_the_store_is() -> str:
+    """The event store the environment names, with the variables that name it."""
+    settings = Settings.from_env()
+    if settings.event_store == "sqlite":
+        return f"the SQLite event store {settings.sqlite_path} (CHANGEORDERS_SQLITE_PATH)"
+    return (
+        f"PostgreSQL at {settings.postgres_host}:{settings.postgres_port}/"
+        f"{settings.postgres_db} (CHANGEORDERS_POSTGRES_HOST, _PORT, _DB)"
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 @contextmanager
 def embedded(settings: Settings | None = None) -> Iterator[Embedded]:
     """The embedded process from the environment; failures become exit codes."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from changeorders.cli import app
+from devtools.tansu import free_port
 
 runner = CliRunner()
 
@@ -153,10 +157,33 @@ def test_an_order_is_applied_notified_and_its_addendum_downloaded(
 def test_an_ops_command_without_a_broker_says_so_in_one_line_and_exits_6(
     command: list[str],
 ) -> None:
-    from devtools.tansu import free_port
-
     address = f"127.0.0.1:{free_port()}"  # nothing listens there
     code, out = run({"CHANGEORDERS_KAFKA_BOOTSTRAP": address}, *command)
     assert code == 6
     assert f"no Kafka broker answers at {address}" in out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    "command", [["customers", "--msp", "northwind"], ["emails", "list"], ["views", "verify"]]
+)
+def test_a_command_without_its_database_says_so_in_one_line_and_exits_6(
+    command: list[str],
+) -> None:
+    port = free_port()  # nothing listens there
+    env = os.environ | {
+        "CHANGEORDERS_EVENT_STORE": "postgres",
+        "CHANGEORDERS_POSTGRES_PORT": str(port),
+        "COLUMNS": "200",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "changeorders", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 6, done.stderr
+    assert f"PostgreSQL at 127.0.0.1:{port}/" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

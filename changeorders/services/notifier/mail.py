@@ -9,6 +9,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -18,6 +19,9 @@ from typing import Literal, Protocol
 from changeorders.services.notifier.addendum import MEDIA_TYPE, Addendum, templates
 
 ROLES = ("submitter", "lead")
+#: Header lines are never folded (RFC 5322 allows up to 998 characters): a folded
+#: Message-ID or Subject reads back with a leading space in many mail libraries.
+UNFOLDED = policy.default.clone(max_line_length=998)
 SMTP_TIMEOUT_SECONDS = 30
 
 
@@ -61,7 +65,7 @@ def compose(addendum: Addendum, pdf: bytes, sender: str) -> list[Email]:
     emails = []
     for role in ROLES:
         person = people[role]
-        message = EmailMessage()
+        message = EmailMessage(policy=UNFOLDED)
         message["From"] = sender
         message["To"] = address(person.name, person.email)
         message["Subject"] = subjects[role]

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from changeorders.bootstrap import Embedded
+from changeorders.adapters.settings import Settings
+from changeorders.bootstrap import Embedded, build_embedded
 
 Headers = dict[str, str]
 UPGRADE = {
@@ -244,6 +245,18 @@ def test_requests_without_a_valid_token_are_401(
     response = client.get("/v1/customers", headers=headers)
     assert response.status_code == 401
     assert response.json()["rule"] == "authentication-required"
+
+
+def test_an_unknown_token_on_an_empty_store_hints_at_load(settings: Settings) -> None:
+    empty = build_embedded(settings)
+    try:
+        response = TestClient(empty.api()).get(
+            "/v1/customers", headers={"Authorization": "Bearer demo-northwind-7Qm2xV"}
+        )
+    finally:
+        empty.close()
+    assert response.status_code == 401
+    assert "changeorders load" in response.json()["message"]
 
 
 def test_missing_acting_user_is_422(client: TestClient, northwind: Headers) -> None:

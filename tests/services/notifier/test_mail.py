@@ -38,3 +38,16 @@ def test_a_hostile_lead_name_stays_a_display_name(service: Embedded, name: str) 
     assert parsed["Bcc"] is None
     if name in HOSTILE_NAMES:
         assert addresses[0].display_name == " ".join(name.split())
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_long_headers_read_back_unchanged_by_a_plain_parser(service: Embedded) -> None:
+    addendum = read_addendum(service.application, applied_order(service))
+    customer = replace(addendum.customer, name="Acme Dental Group of the Greater Riverside Area")
+    emails = compose(replace(addendum, customer=customer), b"%PDF", "orders@changeorders.example")
+    for email in emails:
+        parsed = message_from_bytes(bytes(email.message))  # compat32: keeps any folding
+        assert parsed["Subject"] == email.message["Subject"]
+        assert parsed["Subject"].endswith(")") or parsed["Subject"].endswith("attached")
+        assert parsed["Message-ID"] == email.message_id
+        assert len(parsed["Message-ID"]) + len("Message-ID: ") > 78
