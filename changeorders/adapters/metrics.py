@@ -45,12 +45,14 @@ RELAY_BACKLOG = Gauge("changeorders_relay_backlog", "Events stored but not yet p
 class LagCollector(Collector):
     """Consumer lag per group and partition, read from the broker at scrape time."""
 
+    name = "changeorders_consumer_lag"
+
     def __init__(self, bootstrap: str, topic: str, groups: list[str]) -> None:
         self._bootstrap, self._topic, self._groups = bootstrap, topic, groups
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         lag = GaugeMetricFamily(
-            "changeorders_consumer_lag",
+            self.name,
             "Records not yet consumed by a group.",
             labels=["group", "topic", "partition"],
         )
