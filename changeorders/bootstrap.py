@@ -38,6 +38,7 @@ from changeorders.adapters.views.tables import views_recorder
 from changeorders.adapters.webhooks import WebhookStore
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.application.attachments import AttachmentStore
+from changeorders.application.evidence import Checkpointer, Evidence, open_evidence
 from changeorders.application.webhooks import WebhookRegistry
 from changeorders.services.commands.app import create_api
 from changeorders.services.commands.dependencies import ApiParts
@@ -288,6 +289,7 @@ class Embedded:
     attachments: AttachmentStore
     webhooks: LocalFeed
     dispatcher: WebhookDispatcher
+    evidence: Evidence
     #: signs portal sessions when no CHANGEORDERS_PORTAL_SECRET is set (this process only)
     _session_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
@@ -304,7 +306,12 @@ class Embedded:
             allow_http=self.settings.webhooks_allow_http,
         )
         parts = ApiParts(
-            self.application, self.idempotency, self.queries, self.attachments, registry
+            self.application,
+            self.idempotency,
+            self.queries,
+            self.attachments,
+            registry,
+            self.evidence,
         )
         secret = self.settings.portal_secret or self._session_secret
         return create_api(parts, secret, secure_cookie=not self.settings.portal_insecure_cookie)
@@ -312,11 +319,13 @@ class Embedded:
     def workers(self) -> list[Worker]:
         """What follows the store beside the API (nothing when Kafka delivers)."""
         local = self.settings.delivery == "local"
-        return (
+        followers: list[Worker] = (
             [self.processing, self.notifications, self.notifier, self.webhooks, self.dispatcher]
             if local
             else []
         )
+        key, every = self.evidence.key, self.settings.audit_checkpoint_seconds
+        return followers + ([Checkpointer(self.evidence, key, every)] if key else [])
 
     def close(self) -> None:
         self.application.close()
@@ -345,6 +354,11 @@ def build_embedded(settings: Settings) -> Embedded:
         AttachmentStore(application.datastore),
         LocalFeed(application, subscriber, subscriber.tracking),
         webhook_dispatcher(application, settings),
+        open_evidence(
+            application.datastore,
+            application.recorder.events_table_name,  # type: ignore[attr-defined]
+            settings.audit_key_path(),
+        ),
     )
 
 

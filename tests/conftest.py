@@ -42,7 +42,11 @@ def settings_for(kind: str, tmp_path: Path, schema: str) -> Settings:
     if kind == "sqlite":
         return Settings(sqlite_path=tmp_path / "events.sqlite3", outbox_dir=outbox)
     return Settings(
-        event_store="postgres", postgres_schema=schema, postgres_pool_size=4, outbox_dir=outbox
+        event_store="postgres",
+        postgres_schema=schema,
+        postgres_pool_size=4,
+        outbox_dir=outbox,
+        audit_key_file=tmp_path / "audit-key.pem",
     )
 
 

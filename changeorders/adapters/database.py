@@ -149,6 +149,10 @@ class SqlTables:
                 for statement in tables:
                     cursor.execute(self.sql(statement))
 
+    @property
+    def postgres(self) -> bool:
+        return self._postgres
+
     def add_columns(self, table: str, columns: Sequence[str]) -> None:
         """Columns added to a table an older version created (``name TYPE`` each)."""
         with self.datastore.transaction(commit=True) as cursor:
@@ -212,6 +216,12 @@ class SqlTables:
     def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         with self.reading() as cursor:
             return self.execute(cursor, statement, params)
+
+    def run_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for many rows, in its own committed transaction."""
+        if rows:
+            with self.datastore.transaction(commit=True) as cursor:
+                self.executemany(cursor, statement, rows)
 
     def run(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         """One statement in its own committed transaction."""

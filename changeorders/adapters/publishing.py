@@ -44,7 +44,7 @@ def actor_of(event: Any) -> str | None:
 
 
 def is_published(event: Any) -> bool:
-    """API-token events stay private; everything else in the store is published."""
+    """Token events (API and auditor tokens) stay private; everything else is published."""
     return event_type(event) in PAYLOADS
 
 
@@ -140,3 +140,9 @@ def published_events(application: Application[Any], batch: int = 1000) -> Iterat
         for position, event in events:
             yield publisher.envelope(event, position)
         start = notifications[-1].id
+
+
+def owner_of(application: Application[Any], aggregate_id: UUID) -> tuple[str | None, str | None]:
+    """(msp, customer) an aggregate belongs to; (None, None) for shared reference data."""
+    first = next(iter(application.events.get(aggregate_id, lte=1)), None)
+    return (None, None) if first is None else _owner_from_creation(first)

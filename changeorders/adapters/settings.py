@@ -17,6 +17,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 PREFIX = "CHANGEORDERS_"
+#: The event store's recorders, which hash each event into its aggregate's chain as it is
+#: written (:mod:`changeorders.adapters.chain`).
+CHAINED_RECORDER = {
+    "sqlite": "changeorders.adapters.chain:SQLiteChainedRecorder",
+    "postgres": "changeorders.adapters.chain:PostgresChainedRecorder",
+}
 
 
 class SettingsError(ValueError):
@@ -134,6 +140,25 @@ class Settings:
         metadata={"doc": "send the portal's session cookie over plain http (development only)"},
     )
 
+    audit_key_file: Path | None = field(
+        default=None,
+        metadata={
+            "doc": "Ed25519 key (PEM) signing audit checkpoints, created if missing; unset: "
+            "`<sqlite_path>.audit-key.pem` on SQLite, no checkpoints on PostgreSQL"
+        },
+    )
+    audit_checkpoint_seconds: int = field(
+        default=60, metadata={"doc": "how often the API signs a checkpoint of a grown log"}
+    )
+
+    def audit_key_path(self) -> Path | None:
+        """Where the checkpoint key lives (kept out of the database it vouches for)."""
+        if self.audit_key_file is not None:
+            return self.audit_key_file
+        if self.event_store == "sqlite":
+            return self.sqlite_path.with_name(self.sqlite_path.name + ".audit-key.pem")
+        return None
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings named in ``environ`` (default: this process's environment); the
@@ -162,11 +187,13 @@ class Settings:
         if self.event_store == "sqlite":
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": CHAINED_RECORDER["sqlite"],
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": CHAINED_RECORDER["postgres"],
             "POSTGRES_HOST": self.postgres_host,
             "POSTGRES_PORT": str(self.postgres_port),
             "POSTGRES_DBNAME": self.postgres_db,

@@ -11,6 +11,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -19,14 +20,18 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from changeorders.application.aggregates import account_of, required
-from changeorders.application.errors import ConcurrentModification, NotAuthenticated
+from changeorders.application.errors import (
+    ConcurrentModification,
+    NotAuthenticated,
+    ReadOnlyToken,
+)
 from changeorders.application.reference import ReferenceDataLoading
 from changeorders.domain import ids
 from changeorders.domain.account import CustomerAccount
 from changeorders.domain.agreement import Agreement, MspAgreement
 from changeorders.domain.catalogue import Catalogue, PriceList
 from changeorders.domain.errors import OrderAlreadyApplied, OrderNotFound
-from changeorders.domain.msp import ApiToken, Msp
+from changeorders.domain.msp import ApiToken, AuditorToken, Msp
 from changeorders.domain.offer import Offer, offer
 from changeorders.domain.options import Options
 from changeorders.domain.order import ChangeOrder, OrderStatus, StatusChange, status_changes
@@ -37,6 +42,15 @@ from changeorders.domain.rules import OrderContext
 PROCESSING_ATTEMPTS = 5
 #: orders whose customer is remembered, so their commands read everything in one query
 _REMEMBERED_ORDERS = 100_000
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a token speaks for: an MSP (``auditor`` None), or an auditor reading one MSP
+    (``msp_key``) or every MSP (``msp_key`` None)."""
+
+    msp_key: str | None
+    auditor: str | None
 
 
 def token_sha256(token: str) -> str:
@@ -54,14 +68,26 @@ class ChangeOrdersApplication(ReferenceDataLoading):
 
     # --- queries ---------------------------------------------------------------------------
 
-    def authenticate(self, token: str) -> str:
-        """The key of the MSP the token acts for; the token is compared by hash only."""
+    def identify(self, token: str) -> Identity:
+        """Whose token this is: an MSP's, or an auditor's (compared by hash only)."""
         digest = token_sha256(token)
-        token_id = ids.api_token_id(digest)
-        record = self._reads.read(fresh=[], kept=[token_id]).get(token_id)
-        if not isinstance(record, ApiToken) or not record.matches(digest):
-            raise NotAuthenticated(f"unknown API token{self._empty_store_hint()}")
-        return record.msp_key
+        token_ids = [ids.api_token_id(digest), ids.auditor_token_id(digest)]
+        found = self._reads.read(fresh=[], kept=token_ids)
+        msp_token, auditor_token = (found.get(token_id) for token_id in token_ids)
+        if isinstance(msp_token, ApiToken) and msp_token.matches(digest):
+            return Identity(msp_token.msp_key, auditor=None)
+        if isinstance(auditor_token, AuditorToken) and auditor_token.matches(digest):
+            return Identity(auditor_token.msp_key, auditor=auditor_token.auditor)
+        raise NotAuthenticated(f"unknown API token{self._empty_store_hint()}")
+
+    def authenticate(self, token: str) -> str:
+        """The key of the MSP the token acts for; an auditor's token acts for no one."""
+        identity = self.identify(token)
+        if identity.auditor is not None or identity.msp_key is None:
+            raise ReadOnlyToken(
+                f"this is auditor {identity.auditor}'s token: it reads and never commands"
+            )
+        return identity.msp_key
 
     def _empty_store_hint(self) -> str:
         """A new user's first 401 is usually an empty store: say how to fill it."""

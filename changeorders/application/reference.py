@@ -15,8 +15,8 @@ from changeorders.domain import ids
 from changeorders.domain.account import CustomerAccount
 from changeorders.domain.agreement import MspAgreement, agreement_terms
 from changeorders.domain.catalogue import Catalogue, PriceList
-from changeorders.domain.msp import ApiToken, Msp
-from changeorders.schemas.reference import CustomerIn, MspIn, ReferenceData
+from changeorders.domain.msp import ApiToken, AuditorToken, Msp
+from changeorders.schemas.reference import AuditorIn, CustomerIn, MspIn, ReferenceData
 
 
 @dataclass
@@ -39,7 +39,19 @@ class ReferenceDataLoading(AggregateStore):
             self._upsert_msp(msp, report)
         for customer in data.customers:
             self._open_customer(customer, report)
+        for auditor in data.auditors:
+            self._issue_auditor_token(auditor, report)
         return report
+
+    def _issue_auditor_token(self, data: AuditorIn, report: LoadReport) -> None:
+        label = f"auditor {data.name}"
+        if self._find(AuditorToken, ids.auditor_token_id(data.token_sha256)) is not None:
+            report.unchanged.append(label)
+            return
+        self._save(
+            AuditorToken(token_sha256=data.token_sha256, auditor=data.name, msp_key=data.msp)
+        )
+        report.created.append(label)
 
     def _upsert_catalogue(self, price_list: PriceList, report: LoadReport) -> None:
         label = f"price list {price_list.version}"

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from changeorders.adapters.database import STORE_UNAVAILABLE
-from changeorders.cli import audit, ops, orders, run
+from changeorders.cli import audit, evidence, ops, orders, run
 from changeorders.cli.common import EXIT_SETUP, console, first_line, where_the_store_is
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 for part in (orders.app, audit.app, ops.app, run.app):
     app.add_typer(part)
+app.add_typer(evidence.app, name="audit")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from changeorders.schemas.views import CustomerDetails, CustomerSummary, OrderVi
 if TYPE_CHECKING:
     from changeorders.adapters.lag import PartitionLag
     from changeorders.application.audit import AccountAsOf
+    from changeorders.application.verification import Verification as LogVerification
     from changeorders.services.projections.verify import Verification
 
 
@@ -218,3 +219,35 @@ def lag_table(rows: list[PartitionLag]) -> Table:
             "never" if since is None else f"{since:,.0f} s ago",
         )
     return table
+
+
+def log_verification(result: LogVerification, seconds: float) -> Group:
+    """The log's chains and checkpoints: a summary, then the first breaks, then a verdict."""
+    rate = f"{result.events / seconds:,.0f} events/s" if seconds > 0 else ""
+    lines: list[Any] = [
+        Text(f"{result.events} events re-hashed in {seconds:.2f} s ({rate})"),
+        Text(f"{result.checkpoints} signed checkpoints checked; root {result.root.hex()}"),
+    ]
+    if result.breaks:
+        first = result.breaks[0]
+        where = f"position {first.position}" if first.position is not None else "deleted"
+        lines.append(
+            Text(
+                f"first broken link: aggregate {first.aggregate} version {first.version} "
+                f"({where}): {first.reason}",
+                style="bold red",
+            )
+        )
+        lines += [
+            Text(f"  also: {b.aggregate} v{b.version}: {b.reason}", style="red")
+            for b in result.breaks[1:10]
+        ]
+    lines += [Text(failure, style="red") for failure in result.checkpoint_failures]
+    verdict = (
+        "[green]✓ the history is the one that was written[/]"
+        if result.intact
+        else f"[red]✗ {len(result.breaks)} broken links, "
+        f"{len(result.checkpoint_failures)} checkpoint failures[/]"
+    )
+    lines.append(Text.from_markup(verdict))
+    return Group(*lines)

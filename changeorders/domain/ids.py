@@ -29,3 +29,7 @@ def customer_id(key: str) -> UUID:
 
 def api_token_id(token_sha256: str) -> UUID:
     return uuid5(NAMESPACE, f"api-token:{token_sha256}")
+
+
+def auditor_token_id(token_sha256: str) -> UUID:
+    return uuid5(NAMESPACE, f"auditor-token:{token_sha256}")

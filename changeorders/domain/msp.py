@@ -1,4 +1,5 @@
-"""MSPs, their users and customers, and the API tokens that act for them."""
+"""MSPs, their users and customers, the API tokens that act for them, and the auditors' tokens
+that read what they did."""
 
 from __future__ import annotations
 
@@ -60,6 +61,24 @@ class ApiToken(Aggregate):
     @event("Issued")
     def __init__(self, token_sha256: str, msp_key: str) -> None:
         self.token_sha256 = token_sha256
+        self.msp_key = msp_key
+
+    def matches(self, token_sha256: str) -> bool:
+        return hmac.compare_digest(self.token_sha256, token_sha256)
+
+
+class AuditorToken(Aggregate):
+    """An auditor's read-only token, for one MSP or (``msp_key`` None) for every MSP; stored
+    only as its SHA-256 and addressed by it."""
+
+    @staticmethod
+    def create_id(token_sha256: str) -> UUID:
+        return ids.auditor_token_id(token_sha256)
+
+    @event("Issued")
+    def __init__(self, token_sha256: str, auditor: str, msp_key: str | None) -> None:
+        self.token_sha256 = token_sha256
+        self.auditor = auditor
         self.msp_key = msp_key
 
     def matches(self, token_sha256: str) -> bool:

@@ -75,7 +75,16 @@ class CustomerIn(Strict):
     implementation_lead: Key
 
 
+class AuditorIn(Strict):
+    """A read-only token: for one MSP (``msp``) or, without it, for every MSP."""
+
+    name: Key
+    token_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    msp: Key | None = None
+
+
 class ReferenceData(Strict):
     price_list: PriceListIn
     msps: list[MspIn]
     customers: list[CustomerIn]
+    auditors: list[AuditorIn] = []

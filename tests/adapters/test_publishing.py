@@ -26,7 +26,7 @@ def test_every_stored_event_round_trips_through_the_published_schema(
     for notification in app.recorder.select_notifications(start=None, limit=10_000):
         event = app.mapper.to_domain_event(notification)
         if not is_published(event):
-            assert type(event).__qualname__ == "ApiToken.Issued"
+            assert type(event).__qualname__ in ("ApiToken.Issued", "AuditorToken.Issued")
             continue
         envelope = publisher.envelope(event, notification.id)
         assert parse_published(envelope.model_dump_json().encode()) == envelope

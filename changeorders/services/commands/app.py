@@ -25,7 +25,15 @@ from changeorders.services.commands.portal.session import (
     SESSION_SECONDS,
     SignInRequired,
 )
-from changeorders.services.commands.routes import customers, live, ops, orders, users, webhooks
+from changeorders.services.commands.routes import (
+    audit,
+    customers,
+    live,
+    ops,
+    orders,
+    users,
+    webhooks,
+)
 
 STATIC = Path(__file__).parent / "portal" / "static"
 SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"
@@ -73,7 +81,7 @@ def create_api(parts: ApiParts, session_secret: str, *, secure_cookie: bool = Tr
         SignInRequired, lambda _r, _e: RedirectResponse("/portal/sign-in", 303)
     )
     api.add_exception_handler(NotHere, not_here_page)  # type: ignore[arg-type]
-    routers = (ops, customers, users, orders, live, webhooks, pages, ordering)
+    routers = (ops, customers, audit, users, orders, live, webhooks, pages, ordering)
     for module in routers:
         api.include_router(module.router)
     return api

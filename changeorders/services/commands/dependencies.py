@@ -22,7 +22,12 @@ from changeorders.adapters.database import STORE_UNAVAILABLE
 from changeorders.adapters.views.queries import ViewQueries
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.application.attachments import AttachmentStore
-from changeorders.application.errors import NotAuthenticated, ReferenceDataMissing
+from changeorders.application.errors import (
+    AuditRequestInvalid,
+    NotAuthenticated,
+    ReferenceDataMissing,
+)
+from changeorders.application.evidence import Evidence
 from changeorders.application.webhooks import WebhookRegistry
 from changeorders.domain.errors import DomainError
 from changeorders.services.commands.errors import error_response
@@ -38,6 +43,7 @@ class ApiParts:
     views: Callable[[], ViewQueries]  # the views, caught up first on the embedded default
     attachments: AttachmentStore
     webhooks: WebhookRegistry
+    evidence: Evidence
 
 
 def parts(request: Request) -> ApiParts:
@@ -47,17 +53,31 @@ def parts(request: Request) -> ApiParts:
 
 Parts = Annotated[ApiParts, Depends(parts)]
 
-_bearer = HTTPBearer(auto_error=False, description="An MSP-scoped API token.")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An MSP-scoped API token, or an auditor's read-only token (GET only).",
+)
 
 
 def current_msp(
     parts: Parts,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
-    """The MSP the bearer token acts for: every route is scoped to it."""
+    """The MSP the bearer token acts for: every route is scoped to it. An auditor's token
+    reads (GET) the MSP it is for; one for every MSP names it with ``?msp=``."""
     if credentials is None:
         raise NotAuthenticated("send an MSP API token as 'Authorization: Bearer <token>'")
-    return parts.application.authenticate(credentials.credentials)
+    if request.method not in ("GET", "HEAD"):
+        return parts.application.authenticate(credentials.credentials)
+    identity = parts.application.identify(credentials.credentials)
+    msp = identity.msp_key or request.query_params.get("msp")
+    if msp is None:
+        raise AuditRequestInvalid(
+            f"auditor {identity.auditor} reads every MSP: name one with ?msp=KEY",
+            rule="auditor-names-the-msp",
+        )
+    return msp
 
 
 Msp = Annotated[str, Depends(current_msp)]

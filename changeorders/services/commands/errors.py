@@ -1,8 +1,9 @@
 """The one place where failures become HTTP answers that name the broken rule.
 
 Domain rule violations are 422, conflicts 409, another MSP's things 404, a missing or
-unknown token 401, the event store down 503 with ``Retry-After``. Anything else is a bug
-and propagates (a 500 with its traceback in the log), never a disguised 4xx.
+unknown token 401, an auditor's token on a command 403, the event store down 503 with
+``Retry-After``. Anything else is a bug and propagates (a 500 with its traceback in the
+log), never a disguised 4xx.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from changeorders.adapters.database import STORE_UNAVAILABLE
-from changeorders.application.errors import NotAuthenticated, ReferenceDataMissing
+from changeorders.application.errors import (
+    AuditRequestInvalid,
+    EvidenceBroken,
+    NotAuthenticated,
+    ReadOnlyToken,
+    ReferenceDataMissing,
+)
 from changeorders.domain.errors import DomainError, ErrorKind
 from changeorders.schemas.views import ErrorBody
 
@@ -32,7 +39,7 @@ class IdempotencyKeyInFlight(Exception):
 
 _STATUS_BY_KIND = {ErrorKind.RULE: 422, ErrorKind.CONFLICT: 409, ErrorKind.NOT_FOUND: 404}
 #: What every operation may answer besides its success, documented in the OpenAPI.
-ERROR_RESPONSES = {code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 503)}
+ERROR_RESPONSES = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 422, 503)}
 #: Failures answered by :func:`error_response` (the rest propagate).
 HANDLED = (
     DomainError,
@@ -40,6 +47,8 @@ HANDLED = (
     IdempotencyKeyReused,
     IdempotencyKeyInFlight,
     ReferenceDataMissing,
+    AuditRequestInvalid,
+    EvidenceBroken,
     *STORE_UNAVAILABLE,
 )
 
@@ -54,6 +63,8 @@ def error_response(exc: Exception) -> JSONResponse:
     if isinstance(exc, DomainError):
         body = ErrorBody(rule=exc.rule, message=exc.message, hint=exc.hint)
         return JSONResponse(body.model_dump(mode="json"), status_code=_STATUS_BY_KIND[exc.kind])
+    if isinstance(exc, ReadOnlyToken):
+        return _answer(403, exc.rule, str(exc))
     if isinstance(exc, NotAuthenticated):
         return _answer(401, "authentication-required", str(exc), **{"WWW-Authenticate": "Bearer"})
     if isinstance(exc, IdempotencyKeyReused | IdempotencyKeyInFlight):
@@ -61,6 +72,10 @@ def error_response(exc: Exception) -> JSONResponse:
     if isinstance(exc, STORE_UNAVAILABLE):
         message = "the event store did not answer; nothing was stored: retry the request"
         return _answer(503, "event-store-unavailable", message, **{"Retry-After": "1"})
+    if isinstance(exc, AuditRequestInvalid):
+        return _answer(404 if exc.rule == "event-not-in-log" else 422, exc.rule, str(exc))
+    if isinstance(exc, EvidenceBroken):
+        return _answer(409, "evidence-broken", str(exc))
     if isinstance(exc, ReferenceDataMissing):
         return _answer(503, "service-not-ready", str(exc))
     raise exc

@@ -19,6 +19,7 @@ from uuid import UUID, uuid5
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from weasyprint import HTML
 
+from changeorders.adapters.evidence import stored_hash
 from changeorders.application.application import ChangeOrdersApplication
 from changeorders.domain.errors import NotApplied
 from changeorders.domain.money import format_money
@@ -56,6 +57,9 @@ class Addendum:
     quote: Quote  # priced on the account the order was applied to
     confirmed_quote: Quote  # the review the submitter confirmed
     confirmation: dict[str, Any]
+    #: the order's chain hash at its Applied event: matches the PDF to its audited history
+    chain_hash: str = ""
+    applied_version: int = 0
 
     @property
     def attachment_id(self) -> str:
@@ -79,7 +83,11 @@ def read_addendum(app: ChangeOrdersApplication, order_id: UUID) -> Addendum:
     order = app.find_order(order_id)
     if order is None:
         raise LookupError(f"order {order_id} is not in the event store")
-    times = {type(e).__name__: e.timestamp for e in app.order_history(order)}
+    history = app.order_history(order)
+    times = {type(e).__name__: e.timestamp for e in history}
+    applied_version = max(
+        (e.originator_version for e in history if type(e).__name__ == "Applied"), default=0
+    )
     msp = app.msp(order.msp_key)
     account = app.customer(order.msp_key, order.customer_key)
     options = order.options
@@ -107,6 +115,8 @@ def read_addendum(app: ChangeOrdersApplication, order_id: UUID) -> Addendum:
         quote=Quote.from_dict(order.applied_quote),
         confirmed_quote=confirmed,
         confirmation=order.confirmation,
+        chain_hash=(stored_hash(app.datastore, order.id, applied_version) or b"").hex(),
+        applied_version=applied_version,
     )
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from dataclasses import replace
 
 import pytest
+from pypdf import PdfReader
 
+from changeorders.adapters.publishing import event_id
 from changeorders.bootstrap import Embedded
-from changeorders.services.notifier.addendum import Party, read_addendum, render_html, sha256
+from changeorders.services.notifier.addendum import (
+    Party,
+    read_addendum,
+    render_html,
+    render_pdf,
+    sha256,
+)
 from tests.services.notifier.conftest import applied_order
 
 RENDER = """
@@ -59,3 +68,17 @@ def test_dates_come_from_the_events_not_the_clock(service: Embedded) -> None:
     addendum = read_addendum(service.application, order_id)
     assert sha256(render_html(addendum).encode()) == sha256(render_html(addendum).encode())
     assert addendum.applied_at.strftime("%d %B %Y") in render_html(addendum)
+
+
+def test_the_pdf_carries_the_orders_chain_hash_as_the_audit_log_proves_it(
+    service: Embedded,
+) -> None:
+    order_id = applied_order(service)
+    addendum = read_addendum(service.application, order_id)
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(addendum))).pages
+    )
+    proof = service.evidence.inclusion(event_id(order_id, addendum.applied_version))
+    assert proof["topic"].endswith("ChangeOrder.Applied")
+    assert proof["chain_hash"] == addendum.chain_hash
+    assert addendum.chain_hash in text.replace("\n", "")

@@ -1,0 +1,169 @@
+"""Each stored event's hash, chained per aggregate, written in the events' own transaction.
+
+``hash(n) = SHA-256("changeorders.event.v1\\n" || hash(n-1) || aggregate id (16 bytes) ||
+version (8 bytes, big-endian) || len(type) (4 bytes) || type || state)``, where ``state`` is
+the event's canonical JSON exactly as stored (the transcoder's compact UTF-8 form) and
+``hash(0)`` is 32 zero bytes. Editing, inserting or deleting an event breaks its aggregate's
+chain from there; the log's Merkle tree (:mod:`changeorders.application.merkle`) covers
+what the chains cannot see (an aggregate's last event removed with its hash).
+
+The recorders are the library's own, extended where it invites it (``_insert_events``),
+and chosen through its ``APPLICATION_RECORDER_TOPIC`` setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from changeorders.adapters.database import SqlTables
+from changeorders.adapters.publishing import event_id
+
+GENESIS = bytes(32)
+_TAG = b"changeorders.event.v1\n"
+_CREATE = (
+    "CREATE TABLE IF NOT EXISTS {s}event_hashes (originator_id {id} NOT NULL, "
+    "originator_version BIGINT NOT NULL, event_id {id} NOT NULL UNIQUE, "
+    "chain_hash {bytes} NOT NULL, PRIMARY KEY (originator_id, originator_version))"
+)
+INSERT_HASH = (
+    "INSERT INTO {s}event_hashes (originator_id, originator_version, event_id, chain_hash) "
+    "VALUES (?, ?, ?, ?)"
+)
+_EARLIER = (
+    "SELECT originator_version, topic, state FROM {s}{events} "
+    "WHERE originator_id = ? AND originator_version < ? ORDER BY originator_version"
+)
+HashRow = tuple[UUID, int, UUID, bytes]
+
+
+def chain_hash(
+    previous: bytes, aggregate_id: UUID, version: int, topic: str, state: bytes
+) -> bytes:
+    kind = topic.encode()
+    return hashlib.sha256(
+        _TAG
+        + previous
+        + aggregate_id.bytes
+        + version.to_bytes(8, "big")
+        + len(kind).to_bytes(4, "big")
+        + kind
+        + state
+    ).digest()
+
+
+def chained(
+    events: Sequence[StoredEvent], previous_of: Callable[[UUID, int], bytes]
+) -> list[HashRow]:
+    """Hash rows for events in store order, each chained to the one before it: earlier in
+    ``events``, else found by ``previous_of(aggregate, version)``."""
+    last: dict[UUID, tuple[int, bytes]] = {}
+    rows: list[HashRow] = []
+    for e in events:
+        aggregate, version = UUID(str(e.originator_id)), e.originator_version
+        known = last.get(aggregate)
+        if version == 1:
+            previous = GENESIS
+        elif known and known[0] == version - 1:
+            previous = known[1]
+        else:
+            previous = previous_of(aggregate, version)
+        digest = chain_hash(previous, aggregate, version, e.topic, e.state)
+        last[aggregate] = (version, digest)
+        rows.append((aggregate, version, event_id(aggregate, version), digest))
+    return rows
+
+
+class ChainedRecorder:
+    """What both stores' chained recorders share: the table, the previous hash, the rows."""
+
+    datastore: Any
+    events_table_name: str
+
+    @cached_property
+    def _sql(self) -> SqlTables:
+        return SqlTables(self.datastore)
+
+    def _id(self, value: UUID) -> Any:
+        return value if self._sql.postgres else value.hex
+
+    def _create_hashes(self, cursor: Any) -> None:
+        cursor.execute(
+            self._sql.sql(_CREATE.replace("{id}", "UUID" if self._sql.postgres else "TEXT"))
+        )
+
+    def _write_hashes(self, cursor: Any, events: Sequence[StoredEvent]) -> None:
+        rows = chained(
+            events, lambda aggregate, version: self._previous(cursor, aggregate, version)
+        )
+        self._insert(cursor, rows, INSERT_HASH)
+
+    def _insert(self, cursor: Any, rows: Sequence[HashRow], statement: str) -> None:
+        self._sql.executemany(
+            cursor, statement, [(self._id(a), v, self._id(e), h) for a, v, e, h in rows]
+        )
+
+    def _rows(self, cursor: Any, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of a read inside the write (``fetchall``: psycopg's pipeline syncs there)."""
+        cursor.execute(self._sql.sql(statement), params)
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in cursor.fetchall()]
+
+    def _previous(self, cursor: Any, aggregate: UUID, version: int) -> bytes:
+        """The stored hash of ``version - 1``; for events written before hashing existed,
+        the aggregate's chain is computed and stored first (a lazy backfill)."""
+        key = self._id(aggregate)
+        found = self._rows(
+            cursor,
+            "SELECT chain_hash FROM {s}event_hashes "
+            "WHERE originator_id = ? AND originator_version = ?",
+            key,
+            version - 1,
+        )
+        if found:
+            return bytes(found[0][0])
+        earlier = [
+            StoredEvent(aggregate, v, topic, bytes(state))
+            for v, topic, state in self._rows(
+                cursor,
+                _EARLIER.replace("{events}", self.events_table_name),
+                key,
+                version,
+            )
+        ]
+        rows = chained(earlier, lambda _a, _v: GENESIS)
+        self._insert(cursor, rows, INSERT_HASH + " ON CONFLICT DO NOTHING")
+        return rows[-1][3] if rows else GENESIS
+
+
+class SQLiteChainedRecorder(ChainedRecorder, SQLiteApplicationRecorder):
+    def _create_table(self, c: Any) -> None:
+        super()._create_table(c)
+        self._create_hashes(c)
+
+    def _insert_events(
+        self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        self._write_hashes(c, stored_events)
+        return ids
+
+
+class PostgresChainedRecorder(ChainedRecorder, PostgresApplicationRecorder):
+    def _create_table(self, curs: Any) -> None:
+        super()._create_table(curs)
+        self._create_hashes(curs)
+
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """Before the library takes its table lock: the previous hashes are committed rows,
+        so reading them here keeps the lock's hold as short as before."""
+        super()._insert_events(curs, stored_events, **kwargs)
+        self._write_hashes(curs, stored_events)
