@@ -13,7 +13,9 @@ Stages, each beside a baseline measured in the same run:
 - ``portal``: the options read through HTTP (beside the customer page read), and a webhook
   receiver down for ``--outage`` seconds (how soon every outcome arrives once it is back);
 - ``growth``: ms per order and µs per rebuilt event as the store grows (``--events``),
-  with a PNG chart.
+  with a PNG chart;
+- ``audit``: command latency with each event hashed vs the library's own recorder, and
+  ``audit verify`` events/s vs a bare read of the same log (``--audit-events``).
 
 Prints a table (ours, baseline, ratio) and writes every figure with the machine, the git
 commit and the sizes to ``bench/results/<time>.json``. Uses the PostgreSQL on
@@ -40,7 +42,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from bench import addendum, commands, growth, latency, pipeline, portal
+from bench import addendum, audit, commands, growth, latency, pipeline, portal
 from bench.measure import Figure
 from changeorders.adapters.settings import Settings
 from changeorders.cli.common import SAMPLE_DATA
@@ -75,6 +77,8 @@ class Sizes:
     growth_orders: int = 200
     #: seconds the webhook receiver is down in the portal stage
     outage: float = 60.0
+    #: events in the log the audit stage verifies
+    audit_events: int = 100_000
 
 
 def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure]:
@@ -82,7 +86,7 @@ def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure
     data = ReferenceData.model_validate_json(SAMPLE_DATA.read_bytes())
     figures: list[Figure] = []
     orders = sizes.orders
-    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(8) as schemas:
+    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(11) as schemas:
         if "commands" in stages:
             figures += commands.measure(
                 "SQLite",
@@ -132,6 +136,8 @@ def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure
             figures += portal.measure(
                 Settings(event_store="postgres", postgres_schema=schemas[1]), data, sizes.outage
             )
+        if "audit" in stages:
+            figures += _audit(sizes, data, Path(tmp), schemas[8:11])
         if "growth" in stages:
             results.mkdir(exist_ok=True)
             figures += growth.measure(
@@ -142,6 +148,20 @@ def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure
                 results / f"growth-{datetime.now(UTC):%Y%m%dT%H%M%S}.png",
             )
     return figures
+
+
+def _audit(sizes: Sizes, data: ReferenceData, tmp: Path, schemas: list[str]) -> list[Figure]:
+    lite = tuple(Settings(sqlite_path=tmp / f"audit-{n}.sqlite3") for n in ("hashed", "plain"))
+    pg = tuple(Settings(event_store="postgres", postgres_schema=s) for s in schemas[:2])
+    return [
+        *audit.hashing_cost("SQLite", lite, data, sizes.orders),  # type: ignore[arg-type]
+        *audit.hashing_cost("PostgreSQL", pg, data, sizes.orders),  # type: ignore[arg-type]
+        *audit.verify_rate(
+            "PostgreSQL",
+            Settings(event_store="postgres", postgres_schema=schemas[2]),
+            sizes.audit_events,
+        ),
+    ]
 
 
 def table(figures: list[Figure]) -> Table:
@@ -190,7 +210,7 @@ def save(figures: list[Figure], sizes: Sizes) -> Path:
     return path
 
 
-STAGES = ["commands", "pipeline", "addendum", "latency", "portal", "growth"]
+STAGES = ["commands", "pipeline", "addendum", "latency", "portal", "growth", "audit"]
 
 
 def main() -> None:
@@ -205,9 +225,20 @@ def main() -> None:
         help="growth: store sizes, e.g. 10000,100000,1000000 (the default; 2000,20000 quick)",
     )
     parser.add_argument("--outage", type=float, help="portal: receiver down (default 60; 5 quick)")
+    parser.add_argument(
+        "--audit-events", type=int, help="audit: events verified (default 100000; 10000 quick)"
+    )
     parser.add_argument("--stage", action="append", choices=STAGES)
     args = parser.parse_args()
-    quick = Sizes(orders=100, rate=5, seconds=5, events=(2_000, 20_000), growth_orders=50, outage=5)
+    quick = Sizes(
+        orders=100,
+        rate=5,
+        seconds=5,
+        events=(2_000, 20_000),
+        growth_orders=50,
+        outage=5,
+        audit_events=10_000,
+    )
     default = quick if args.quick else Sizes()
     sizes = replace(
         default,
@@ -216,6 +247,7 @@ def main() -> None:
         seconds=args.seconds or default.seconds,
         events=args.events or default.events,
         outage=args.outage or default.outage,
+        audit_events=args.audit_events or default.audit_events,
     )
     figures = run(sizes, args.stage or STAGES)
     console = Console(width=160)

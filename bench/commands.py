@@ -57,10 +57,14 @@ def place_orders(app: ChangeOrdersApplication, orders: int) -> tuple[float, Late
     return clock.seconds, latencies
 
 
-def open_bare(settings: Settings) -> BareApplication:
+def open_bare(settings: Settings, *, hashing: bool = False) -> BareApplication:
+    """The library alone: its own recorder, unless ``hashing`` asks for ours."""
     if settings.event_store == "postgres":
         ensure_postgres_schema(settings)
-    return BareApplication(settings.eventsourcing_env())
+    env = settings.eventsourcing_env()
+    if not hashing:
+        del env["APPLICATION_RECORDER_TOPIC"]
+    return BareApplication(env)
 
 
 def place_bare_orders(app: BareApplication, orders: int) -> float:

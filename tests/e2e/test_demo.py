@@ -33,4 +33,4 @@ def test_demo_walks_one_order_of_each_kind(tmp_path: Path) -> None:
 
 def test_demo_starts_from_a_fresh_store_every_time(tmp_path: Path) -> None:
     for _ in range(2):
-        assert "16 records created" in run_demo(tmp_path)
+        assert "18 records created" in run_demo(tmp_path)
