@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from eventsourcing.utils import Environment, retry
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from changeorders.adapters.settings import Settings
 
@@ -206,7 +207,10 @@ class SqlTables:
         """A cursor for one read. On PostgreSQL a pooled connection in autocommit (each
         statement sees one snapshot): no BEGIN and ROLLBACK round trips around it."""
         if self._postgres:
-            with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            with (
+                self.datastore.get_connection() as conn,
+                conn.cursor(row_factory=tuple_row) as cursor,  # no dict per row
+            ):
                 yield cursor
         else:
             with self.datastore.transaction(commit=False) as cursor:

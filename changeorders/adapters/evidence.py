@@ -4,6 +4,7 @@ hash rows that lost their event, and the signed checkpoints taken so far."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -66,11 +67,12 @@ class EvidenceStore:
         ]
 
     def all_entries(self) -> Iterator[list[Entry]]:
-        """Every event, a page at a time."""
-        after = 0
-        while page := self.entries(after):
-            yield page
-            after = page[-1].position
+        """Every event, a page at a time; the next page is read while this one is used."""
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            upcoming = reader.submit(self.entries, 0)
+            while page := upcoming.result():
+                upcoming = reader.submit(self.entries, page[-1].position)
+                yield page
 
     def hashes(self, after: int = 0, limit: int = PAGE) -> list[tuple[int, bytes | None]]:
         """(position, stored hash) of the events after ``after``: the log's leaves."""
