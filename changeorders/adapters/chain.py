@@ -179,10 +179,9 @@ class ChainedRecorder:
         }
 
     def _insert(self, cursor: Any, rows: Sequence[HashRow], statement: str) -> None:
-        if self._sql.postgres:
-            params = [(a, v, e, h) for a, v, e, h in rows]
-        else:
-            params = [(a.hex, v, e.hex, h) for a, v, e, h in rows]
+        params: list[tuple[Any, ...]] = (
+            list(rows) if self._sql.postgres else [(a.hex, v, e.hex, h) for a, v, e, h in rows]
+        )
         cursor.executemany(self._insert_sql[statement], params)
 
     def _rows(self, cursor: Any, statement: str, *params: Any) -> list[tuple[Any, ...]]:
