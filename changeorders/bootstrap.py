@@ -1,12 +1,10 @@
 """The composition root: settings in, one deployed process's parts out.
 
-``build_api``, ``build_relay``, ``build_processor``, ``build_projections`` and
-``build_notifier`` each build only what their process needs and return something with
+Each ``build_*`` builds only what its process needs and returns something with
 ``run_until(stop)``. Consumers follow the event store in-process (``delivery=local``, the
-embedded default) or their Kafka consumer group (``delivery=kafka``): the same consumer,
-fed by either transport. ``build_embedded`` builds the single process of the embedded
-default (API, processor, notifier and views together), used by ``serve``, the demo and
-the tests. Nothing here runs on import.
+embedded default) or their Kafka consumer group (``delivery=kafka``): the same consumer
+either way. ``build_embedded`` is the embedded default's single process (API, processor,
+notifier, views), used by ``serve``, the demo and the tests. Nothing here runs on import.
 """
 
 from __future__ import annotations
@@ -46,6 +44,7 @@ from changeorders.services.commands.idempotency import IdempotencyStore
 from changeorders.services.notifier.ledger import DeliveryLedger
 from changeorders.services.notifier.mail import FolderTransport, SmtpTransport, Transport
 from changeorders.services.notifier.notifier import Notifier
+from changeorders.services.notifier.rendering import RenderPool, render_processes
 from changeorders.services.processor.processor import OrderProcessor
 from changeorders.services.projections.local import LocalViews
 from changeorders.services.projections.projection import ChangeOrderViews
@@ -185,18 +184,16 @@ def build_processor(
 
 def transport(settings: Settings) -> Transport:
     """SMTP when a host is configured; otherwise ``.eml`` files in the outbox folder."""
-    if settings.smtp_host:
-        return SmtpTransport(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.smtp_tls,
-            settings.smtp_user,
-            settings.smtp_password,
-        )
-    return FolderTransport(settings.outbox_dir / "emails")
+    s = settings
+    if s.smtp_host is None:
+        return FolderTransport(s.outbox_dir / "emails")
+    return SmtpTransport(s.smtp_host, s.smtp_port, s.smtp_tls, s.smtp_user, s.smtp_password)
 
 
-def notifier(application: ChangeOrdersApplication, settings: Settings) -> Notifier:
+def notifier(
+    application: ChangeOrdersApplication, settings: Settings, render_processes: int = 1
+) -> Notifier:
+    """The notifier; ``render_processes`` > 1: addenda rendered on that many cores."""
     store = application.datastore
     return Notifier(
         application,
@@ -206,6 +203,7 @@ def notifier(application: ChangeOrdersApplication, settings: Settings) -> Notifi
         settings.mail_from,
         tracking_recorder(store, "notifier_tracking"),
         addendum_copies=None if settings.smtp_host else settings.outbox_dir / "addenda",
+        renderer=RenderPool(render_processes),
     )
 
 
@@ -222,7 +220,7 @@ def build_notifier(
     """Each applied order's addendum and its two emails; beside the feed, the retry worker
     that sends what failed before, when its turn comes."""
     app, owned = _application(settings, application)
-    built = notifier(app, settings)
+    built = notifier(app, settings, render_processes(settings.notifier_render_processes))
     feed = _follow(settings, app, built, built.tracking, "notifier", consumer_config)
     return Service(Together([feed, built]), owned)
 

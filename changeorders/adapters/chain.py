@@ -1,4 +1,5 @@
-"""Each stored event's hash, chained per aggregate, written in the events' own transaction.
+"""Each stored event's hash, chained per aggregate, and the correlation id of the request or
+event it was stored for, both written in the events' own transaction.
 
 ``hash(n) = SHA-256("changeorders.event.v1\\n" || hash(n-1) || aggregate id (16 bytes) ||
 version (8 bytes, big-endian) || len(type) (4 bytes) || type || state)``, where ``state`` is
@@ -25,6 +26,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from changeorders.adapters import correlation
 from changeorders.adapters.database import SqlTables
 from changeorders.adapters.publishing import event_id
 
@@ -138,6 +140,7 @@ class ChainedRecorder:
         return value if self._sql.postgres else value.hex
 
     def _create_hashes(self, cursor: Any) -> None:
+        cursor.execute(self._sql.sql(correlation.TABLE))
         cursor.execute(
             self._sql.sql(
                 _CREATE.replace("{id}", "UUID" if self._sql.postgres else "TEXT").replace(
@@ -156,6 +159,12 @@ class ChainedRecorder:
         )
         self._insert(cursor, rows, INSERT_HASH)
         self._committed.hold(rows)
+        correlation_id = correlation.current()
+        if correlation_id:  # the request's or event's id, in the events' own transaction
+            cursor.executemany(
+                self._insert_sql[correlation.INSERT],
+                [(str(a), v, correlation_id) for a, v, _e, _h in rows],
+            )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -175,7 +184,11 @@ class ChainedRecorder:
     def _insert_sql(self) -> dict[str, str]:
         return {
             statement: self._sql.sql(statement)
-            for statement in (INSERT_HASH, INSERT_HASH + " ON CONFLICT DO NOTHING")
+            for statement in (
+                INSERT_HASH,
+                INSERT_HASH + " ON CONFLICT DO NOTHING",
+                correlation.INSERT,
+            )
         }
 
     def _insert(self, cursor: Any, rows: Sequence[HashRow], statement: str) -> None:

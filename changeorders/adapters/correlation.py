@@ -1,9 +1,10 @@
 """The correlation id of the request or event being handled, and where it is kept.
 
 It travels: HTTP request (``X-Correlation-Id``) -> the events that request stored (kept in
-``event_correlations``, keyed by aggregate and version) -> the published envelope and its
-Kafka header -> the consumer handling it (and the events *it* stores) -> the emails
-(``X-Correlation-ID``). Logs carry it through structlog's context variables.
+``event_correlations``, keyed by aggregate and version, written in the events' own
+transaction) -> the published envelope and its Kafka header -> the consumer handling it
+(and the events *it* stores) -> the emails (``X-Correlation-ID``). Logs carry it through
+structlog's context variables.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ TABLE = (
 )
 
 
+#: Written by the event store's recorder with the events (:mod:`.chain`).
+INSERT = "INSERT INTO {s}event_correlations VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
+
 def current() -> str | None:
     return _CURRENT.get()
 
@@ -45,15 +50,6 @@ def correlated(correlation_id: str | None, **log_context: Any) -> Iterator[None]
 class CorrelationStore:
     def __init__(self, datastore: Any) -> None:
         self._tables = SqlTables(datastore, [TABLE])
-
-    def record(self, events: Sequence[tuple[UUID, int]], correlation_id: str) -> None:
-        with self._tables.datastore.transaction(commit=True) as cursor:
-            for aggregate_id, version in events:
-                self._tables.execute(
-                    cursor,
-                    "INSERT INTO {s}event_correlations VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    (str(aggregate_id), version, correlation_id),
-                )
 
     def lookup(self, aggregate_id: UUID, version: int) -> str | None:
         rows = self._tables.query(

@@ -140,6 +140,13 @@ class Settings:
         metadata={"doc": "send the portal's session cookie over plain http (development only)"},
     )
 
+    notifier_render_processes: int = field(
+        default=0,
+        metadata={
+            "doc": "processes of `changeorders notify` rendering addenda side by side; "
+            "0: one per core"
+        },
+    )
     audit_key_file: Path | None = field(
         default=None,
         metadata={

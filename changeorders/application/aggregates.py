@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
-from changeorders.adapters.correlation import CorrelationStore, current
+from changeorders.adapters.correlation import CorrelationStore
 from changeorders.adapters.database import Datastore, datastore_of
 from changeorders.application.errors import ConcurrentModification, ReferenceDataMissing
 from changeorders.application.reads import AggregateReads
@@ -37,20 +37,6 @@ class AggregateStore(Application[UUID]):
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Use only the settings passed in: never read ``os.environ`` this deep."""
         return Environment(name, dict(env or {}))
-
-    def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save, and remember which request or event the new events were stored for."""
-        recordings = super().save(*objs, **kwargs)
-        correlation_id = current()
-        if correlation_id and recordings:
-            self.correlations.record(
-                [
-                    (r.domain_event.originator_id, r.domain_event.originator_version)
-                    for r in recordings
-                ],
-                correlation_id,
-            )
-        return recordings
 
     def _save(self, *aggregates: Aggregate) -> None:
         try:

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from changeorders.adapters.correlation import current
+from changeorders.adapters.correlation import correlated, current
 from changeorders.adapters.database import STORE_UNAVAILABLE
 from changeorders.adapters.feed import Interest
 from changeorders.adapters.metrics import EMAILS
@@ -36,6 +36,7 @@ from changeorders.services.notifier.addendum import (
 )
 from changeorders.services.notifier.ledger import Claim, DeliveryLedger
 from changeorders.services.notifier.mail import Email, Refused, SendFailed, Transport, compose
+from changeorders.services.notifier.rendering import RenderPool
 
 log = logging.getLogger(__name__)
 RETRY_POLL_SECONDS = 1.0
@@ -63,6 +64,7 @@ class Notifier:
         sender: str,
         tracking: TrackingRecorder,
         addendum_copies: Path | None = None,
+        renderer: RenderPool | None = None,
     ) -> None:
         self._application = application
         self._attachments = attachments
@@ -71,12 +73,33 @@ class Notifier:
         self._sender = sender
         self.tracking = tracking
         self._copies = addendum_copies
+        self._renderer = renderer or RenderPool(1)
         self._stop = threading.Event()
 
     def handle(self, event: PublishedEvent, tracking: Tracking) -> None:
         """An applied order: its addendum and emails, then the position."""
         self.notify(event.aggregate_id)
         self.tracking.insert_tracking(tracking)
+
+    def handle_batch(self, events: list[PublishedEvent], trackings: list[Tracking]) -> None:
+        """A poll's applied orders: their addenda rendered side by side on every core, then
+        each order's emails and position in turn, exactly as :meth:`handle` does."""
+        self._prerender([event.aggregate_id for event in events])
+        for event, tracking in zip(events, trackings, strict=True):
+            with correlated(event.correlation_id, order_id=str(event.aggregate_id)):
+                self.handle(event, tracking)
+
+    def _prerender(self, order_ids: list[UUID]) -> None:
+        addenda = []
+        for order_id in dict.fromkeys(order_ids):
+            order = self._application.find_order(order_id)
+            if order is not None and order.is_applied:
+                addendum = read_addendum(self._application, order_id)
+                if self._attachments.get(addendum.attachment_id) is None:
+                    addenda.append(addendum)
+        if len(addenda) > 1:
+            for addendum, pdf in zip(addenda, self._renderer.render(addenda), strict=True):
+                self._store(addendum, pdf)
 
     def notify(self, order_id: UUID) -> None:
         order = self._application.find_order(order_id)
@@ -99,6 +122,10 @@ class Notifier:
         if stored is not None:
             return stored.content
         pdf = render_pdf(addendum)
+        self._store(addendum, pdf)
+        return pdf
+
+    def _store(self, addendum: Addendum, pdf: bytes) -> None:
         self._attachments.put(
             Attachment(
                 addendum.attachment_id,
@@ -114,7 +141,6 @@ class Notifier:
         if self._copies is not None:
             self._copies.mkdir(parents=True, exist_ok=True)
             (self._copies / addendum.file_name).write_bytes(pdf)
-        return pdf
 
     def _deliver(self, order_id: UUID, email: Email) -> None:
         """Send the email if it is this notifier's to send now; never wait for it."""
@@ -168,6 +194,12 @@ class Notifier:
     def run_until(self, stop: threading.Event) -> None:
         """The retry worker: keep this notifier's claims alive and send what is due."""
         self._stop = stop
+        try:
+            self._retry_until(stop)
+        finally:
+            self._renderer.close()
+
+    def _retry_until(self, stop: threading.Event) -> None:
         renewed = 0.0
         while not stop.is_set():
             try:

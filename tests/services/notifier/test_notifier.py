@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from changeorders.adapters.feed import LocalFeed
 from changeorders.bootstrap import Embedded, local_notifications, notifier
 from changeorders.domain.options import Options, PrimaryChoice
+from changeorders.services.notifier.addendum import read_addendum, render_pdf
 from changeorders.services.notifier.notifier import Notifier
 from devtools.orders import submit_order
 from devtools.smtp import SmtpServer, smtp_server
@@ -213,3 +214,38 @@ def test_a_refused_email_is_parked_and_no_other_order_waits_for_it(
     order = service.application.find_order(refused)
     assert order is not None
     assert order.status == "notified"
+
+
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
+def test_a_poll_of_orders_renders_on_every_core_and_sends_each_email_once(
+    service: Embedded, smtp_port: int, smtp: SmtpServer
+) -> None:
+    settings = replace(service.settings, smtp_host="127.0.0.1", smtp_port=smtp_port)
+    pooled = notifier(service.application, settings, render_processes=2)
+    keep = Options(5, "alice", PrimaryChoice.KEEP)
+    orders = [
+        submit_order(service.application, "northwind", "alice", "acme-dental", keep)
+        for _ in range(3)
+    ]
+    service.processing.pump()
+    try:
+        assert LocalFeed(service.application, pooled, pooled.tracking).pump() > 0
+    finally:
+        pooled.run_until(stopped())  # closes the render pool
+    assert len(smtp.inbox.messages) == 2 * len(orders)
+    for order_id in orders:
+        addendum = read_addendum(service.application, order_id)
+        stored = service.attachments.get(addendum.attachment_id)
+        assert stored is not None
+        assert stored.content == render_pdf(addendum)  # the pool's PDF is the in-process one
+        assert event_types(service, order_id)[-3:] == [
+            "AddendumIssued",
+            "NotificationSent",
+            "NotificationSent",
+        ]
+
+
+def stopped() -> threading.Event:
+    stop = threading.Event()
+    stop.set()
+    return stop
