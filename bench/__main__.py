@@ -86,13 +86,13 @@ def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure
     data = ReferenceData.model_validate_json(SAMPLE_DATA.read_bytes())
     figures: list[Figure] = []
     orders = sizes.orders
-    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(11) as schemas:
+    with tempfile.TemporaryDirectory() as tmp, postgres_schemas(12) as schemas:
         if "commands" in stages:
             figures += commands.measure(
                 "SQLite",
                 tuple(  # type: ignore[arg-type]
                     Settings(sqlite_path=Path(tmp) / f"{name}.sqlite3")
-                    for name in ("ours", "http", "bare")
+                    for name in ("ours", "http", "bare", "bare-http")
                 ),
                 data,
                 orders,
@@ -101,7 +101,7 @@ def run(sizes: Sizes, stages: list[str], results: Path = RESULTS) -> list[Figure
                 "PostgreSQL",
                 tuple(  # type: ignore[arg-type]
                     Settings(event_store="postgres", postgres_schema=schema)
-                    for schema in schemas[5:8]
+                    for schema in [*schemas[5:8], schemas[11]]
                 ),
                 data,
                 orders,

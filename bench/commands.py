@@ -81,23 +81,27 @@ def place_bare_orders(app: BareApplication, orders: int) -> float:
 
 def measure(
     label: str,
-    settings: tuple[Settings, Settings, Settings],
+    settings: tuple[Settings, Settings, Settings, Settings],
     data: ReferenceData,
     orders: int,
 ) -> list[Figure]:
-    """``settings``: three empty stores of one kind: the service layer, HTTP, the bare app.
+    """``settings``: four empty stores of one kind: the service layer, HTTP, the bare app,
+    the bare app behind HTTP (:mod:`bench.bare_api`).
 
-    The three take turns, a round each (:data:`ROUNDS` rounds), so that a noisy neighbour
+    They take turns, a round each (:data:`ROUNDS` rounds), so that a noisy neighbour
     slows them alike and the ratios mean something.
     """
-    ours_settings, http_settings, bare_settings = settings
+    ours_settings, http_settings, bare_settings, bare_http_settings = settings
     service = build_embedded(ours_settings)
     service.application.load_reference_data(data)
     bare = open_bare(bare_settings)
-    seconds = {"ours": 0.0, "http": 0.0, "bare": 0.0}
+    seconds = {"ours": 0.0, "http": 0.0, "bare": 0.0, "bare http": 0.0}
     latencies, http_latencies = Latencies(), Latencies()
     per_round = max(1, orders // ROUNDS)
-    with http.api_server(http_settings, data) as client:
+    with (
+        http.api_server(http_settings, data) as client,
+        http.bare_server(bare_http_settings) as bare_client,
+    ):
         for _ in range(ROUNDS):
             took, samples = place_orders(service.application, per_round)
             seconds["ours"] += took
@@ -106,6 +110,7 @@ def measure(
             seconds["http"] += took
             http_latencies.samples += samples.samples
             seconds["bare"] += place_bare_orders(bare, per_round)
+            seconds["bare http"] += http.place_bare_orders(bare_client, per_round)
     service.close()
     bare.close()
     done = per_round * ROUNDS
@@ -118,7 +123,7 @@ def measure(
             rates["ours"],
             rates["bare"],
             "orders/s",
-            "baseline: bare eventsourcing app, 5 saves of one event",
+            "baseline: bare eventsourcing app, 5 saves of one event (target >= 0.8x)",
         ),
         Figure(
             stage,
@@ -133,9 +138,10 @@ def measure(
             stage,
             "orders/s through HTTP",
             rates["http"],
-            rates["bare"],
+            rates["bare http"],
             "orders/s",
-            "uvicorn process, one keep-alive client",
+            "baseline: bare FastAPI + uvicorn, one save per request, same server settings and "
+            "client (target >= 0.6x)",
         ),
         Figure(stage, "HTTP request p50", http_latencies.percentile(50) * 1000, None, "ms"),
         Figure(stage, "HTTP request p99", http_latencies.percentile(99) * 1000, None, "ms"),

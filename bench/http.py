@@ -48,11 +48,24 @@ def api_server(
     service.application.load_reference_data(data)
     service.close()
     port = free_port()
+    command = [sys.executable, "-m", "changeorders", "serve", "--port", str(port)]
+    with _serving(command, env_of(settings, **extra_env), port) as client:
+        yield client
+
+
+@contextmanager
+def bare_server(settings: Settings) -> Iterator[httpx2.Client]:
+    """The baseline (:mod:`bench.bare_api`) on uvicorn, as ``serve`` runs it (no access log)."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_api:app", "--port", str(port)]
+    with _serving([*command, "--no-access-log"], env_of(settings), port) as client:
+        yield client
+
+
+@contextmanager
+def _serving(command: list[str], env: dict[str, str], port: int) -> Iterator[httpx2.Client]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "changeorders", "serve", "--port", str(port)],
-        env=env_of(settings, **extra_env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     client = httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers=HEADERS, timeout=30)
     try:
@@ -92,3 +105,16 @@ def place_orders(client: httpx2.Client, orders: int) -> tuple[float, Latencies]:
             call("POST", f"{order}/confirm", TICKS)
             call("POST", f"{order}/submit")
     return clock.seconds, latencies
+
+
+def place_bare_orders(client: httpx2.Client, orders: int) -> float:
+    """The baseline's orders: five requests each, one event saved per request."""
+    with timed() as clock:
+        for n in range(orders):
+            created = client.post("/orders", json={"customer": CUSTOMERS[n % len(CUSTOMERS)]})
+            created.raise_for_status()
+            for body in (OPTIONS, {}, TICKS, {}):
+                client.post(
+                    f"/orders/{created.json()['order_id']}/step", json=body
+                ).raise_for_status()
+    return clock.seconds

@@ -14,7 +14,9 @@ from bench.__main__ import STAGES, Sizes, run, table
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
-TINY = Sizes(orders=3, rate=2, seconds=1, events=(300, 600), growth_orders=2, outage=1)
+TINY = Sizes(
+    orders=3, rate=2, seconds=1, events=(300, 600), growth_orders=2, outage=1, audit_events=50
+)
 MAY_BE_ZERO = {"events", "s"}  # a consumer lag, a wait for it to clear
 
 
@@ -35,6 +37,8 @@ def test_a_tiny_run_yields_every_figure(tmp_path: Path) -> None:
         "portal (PostgreSQL)",
         "webhooks",
         "growth",
+        "audit (SQLite)",
+        "audit (PostgreSQL)",
     }
     assert all(f.ours > 0 for f in figures if f.unit not in MAY_BE_ZERO)
     assert all(f.ours >= 0 for f in figures)
