@@ -247,10 +247,13 @@ class PostgresChainedRecorder(ChainedRecorder, PostgresApplicationRecorder):
         super()._create_table(curs)
         self._create_hashes(curs)
 
-    def _insert_events(
+    def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        """Before the library takes its table lock: the previous hashes are committed rows,
-        so reading them here keeps the lock's hold as short as before."""
-        super()._insert_events(curs, stored_events, **kwargs)
+    ) -> Sequence[int] | None:
+        """After the events' insert has synced: a stale write fails there, on the events'
+        own key, as the library's IntegrityError (never as an aborted pipeline here)."""
+        ids: Sequence[int] | None = super()._fetch_ids_after_insert_events(
+            curs, stored_events, **kwargs
+        )
         self._write_hashes(curs, stored_events)
+        return ids
