@@ -8,8 +8,9 @@ the event's canonical JSON exactly as stored (the transcoder's compact UTF-8 for
 chain from there; the log's Merkle tree (:mod:`changeorders.application.merkle`) covers
 what the chains cannot see (an aggregate's last event removed with its hash).
 
-The recorders are the library's own, extended where it invites it (``_insert_events``),
-and chosen through its ``APPLICATION_RECORDER_TOPIC`` setting.
+The recorders are the library's own, extended at its hooks inside the insert's transaction
+(right after the events' insert), and chosen through its ``APPLICATION_RECORDER_TOPIC``
+setting.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ class ChainedRecorder:
             )
         )
 
-    def _write_hashes(self, cursor: Any, events: Sequence[StoredEvent]) -> None:
+    def _write_beside_events(self, cursor: Any, events: Sequence[StoredEvent]) -> None:
         rows = chained(
             events,
             lambda aggregate, version: (
@@ -238,7 +239,7 @@ class SQLiteChainedRecorder(ChainedRecorder, SQLiteApplicationRecorder):
         self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
-        self._write_hashes(c, stored_events)
+        self._write_beside_events(c, stored_events)
         return ids
 
 
@@ -255,5 +256,5 @@ class PostgresChainedRecorder(ChainedRecorder, PostgresApplicationRecorder):
         ids: Sequence[int] | None = super()._fetch_ids_after_insert_events(
             curs, stored_events, **kwargs
         )
-        self._write_hashes(curs, stored_events)
+        self._write_beside_events(curs, stored_events)
         return ids
