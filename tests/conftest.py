@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -14,7 +15,9 @@ from psycopg import sql
 from changeorders.adapters.settings import Settings
 from changeorders.bootstrap import Embedded, build_embedded
 from changeorders.cli.common import SAMPLE_DATA
+from changeorders.domain.options import Options, PrimaryChoice
 from changeorders.schemas.reference import ReferenceData
+from devtools.orders import submit_order
 from tests.kafka import Broker, tansu_broker
 
 PG = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
@@ -90,3 +93,11 @@ def broker() -> Iterator[Broker]:
 @pytest.fixture
 def topic() -> str:
     return f"events-{uuid.uuid4().hex[:12]}"
+
+
+def applied_seat_order(service: Embedded, seats: int = 5) -> UUID:
+    """Acme Dental gets ``seats`` more seats (Northwind, alice), submitted and applied."""
+    options = Options(seats, "alice", PrimaryChoice.KEEP)
+    order_id = submit_order(service.application, "northwind", "alice", "acme-dental", options)
+    service.processing.pump()
+    return order_id

@@ -152,6 +152,12 @@ class EvidenceStore:
             checkpoint,
         )
 
+    def last_checkpoint(self) -> str | None:
+        rows = self._sql.query(
+            "SELECT checkpoint FROM {s}audit_checkpoints ORDER BY tree_size DESC LIMIT 1"
+        )
+        return str(rows[0][0]) if rows else None
+
     def checkpoints(self) -> list[str]:
         rows = self._sql.query("SELECT checkpoint FROM {s}audit_checkpoints ORDER BY tree_size")
         return [text for (text,) in rows]

@@ -134,8 +134,8 @@ class Checkpointer:
 
     def take(self) -> Checkpoint | None:
         tree = self.evidence.tree.refresh()
-        stored = self.evidence.store.checkpoints()
-        last = Checkpoint.from_json(json.loads(stored[-1])) if stored else None
+        stored = self.evidence.store.last_checkpoint()
+        last = Checkpoint.from_json(json.loads(stored)) if stored else None
         if last:
             problem = checkpoint_problem(last, tree, self.key.public)
             if problem:

@@ -109,10 +109,10 @@ def checkpoint() -> None:
             taken = Checkpointer(service.evidence, key, every_seconds=0).take()
         except EvidenceBroken as exc:
             fail(str(exc), 1)
-        latest = service.evidence.checkpoints()
-    if taken is None and not latest:
+        latest = service.evidence.store.last_checkpoint()
+    if taken is None and latest is None:
         fail("the log is empty: nothing to sign", 1)
-    typer.echo(json.dumps(taken.to_json() if taken else latest[-1], indent=2))
+    typer.echo(json.dumps(taken.to_json() if taken else json.loads(latest or "{}"), indent=2))
 
 
 @app.command("public-key")

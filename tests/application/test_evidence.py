@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from uuid import UUID
 
 import pytest
 
@@ -23,17 +22,9 @@ from changeorders.application.evidence import (
 from changeorders.application.verification import verify
 from changeorders.bootstrap import Embedded
 from changeorders.domain import ids
-from changeorders.domain.options import Options, PrimaryChoice
-from devtools.orders import submit_order
+from tests.conftest import applied_seat_order
 
 ACME = ids.customer_id("acme-dental")
-
-
-def order(service: Embedded, seats: int = 5) -> UUID:
-    options = Options(seats, "alice", PrimaryChoice.KEEP)
-    order_id = submit_order(service.application, "northwind", "alice", "acme-dental", options)
-    service.processing.pump()
-    return order_id
 
 
 def checkpoint(service: Embedded) -> Checkpoint:
@@ -52,7 +43,7 @@ def sql(service: Embedded) -> tuple[SqlTables, str, object]:
 
 
 def test_an_untouched_store_verifies_with_every_event_hashed(service: Embedded) -> None:
-    order(service)
+    applied_seat_order(service)
     checkpoint(service)
     result = verify(service.evidence.store)
     assert result.intact
@@ -63,7 +54,7 @@ def test_an_untouched_store_verifies_with_every_event_hashed(service: Embedded) 
 def test_one_events_bytes_altered_in_the_database_is_found_and_located(
     service: Embedded,
 ) -> None:
-    order(service)
+    applied_seat_order(service)
     held = checkpoint(service)
     tables, events, acme = sql(service)
     (state,) = tables.query(
@@ -87,7 +78,7 @@ def test_one_events_bytes_altered_in_the_database_is_found_and_located(
 
 
 def test_a_deleted_event_is_found(service: Embedded) -> None:
-    order(service)
+    applied_seat_order(service)
     tables, events, acme = sql(service)
     (latest,) = tables.query(
         f"SELECT max(originator_version) FROM {{s}}{events} WHERE originator_id = ?",  # noqa: S608
@@ -106,7 +97,7 @@ def test_a_deleted_event_is_found(service: Embedded) -> None:
 def test_a_rewritten_history_with_its_hashes_recomputed_is_caught_by_the_checkpoint(
     service: Embedded,
 ) -> None:
-    order(service)
+    applied_seat_order(service)
     held = checkpoint(service)
     tables, events, acme = sql(service)
     tables.run("DELETE FROM {s}event_hashes WHERE originator_id = ?", acme)
@@ -125,9 +116,9 @@ def test_a_rewritten_history_with_its_hashes_recomputed_is_caught_by_the_checkpo
 
 
 def test_an_old_checkpoint_is_proven_extended_by_todays_log(service: Embedded) -> None:
-    order(service)
+    applied_seat_order(service)
     old = checkpoint(service)
-    order(service, seats=7)
+    applied_seat_order(service, seats=7)
     new = checkpoint(service)
     assert new.tree_size > old.tree_size
     assert old.verifies_with(service.evidence.key.public)  # type: ignore[union-attr]
@@ -137,9 +128,9 @@ def test_an_old_checkpoint_is_proven_extended_by_todays_log(service: Embedded) -
 
 
 def test_an_event_is_proven_in_the_log_with_only_a_checkpoint(service: Embedded) -> None:
-    order_id = order(service)
+    order_id = applied_seat_order(service)
     held = Checkpoint.from_json(json.loads(json.dumps(checkpoint(service).to_json())))
-    order(service, seats=9)  # the log grows past the checkpoint
+    applied_seat_order(service, seats=9)  # the log grows past the checkpoint
     submitted = event_id(order_id, 5)
     proof = service.evidence.inclusion(submitted, held.tree_size)
     assert proof["tree_size"] == held.tree_size
@@ -151,11 +142,13 @@ def test_an_event_is_proven_in_the_log_with_only_a_checkpoint(service: Embedded)
 def test_a_store_written_before_hashing_is_backfilled_and_then_verifies(
     service: Embedded,
 ) -> None:
-    order(service)
+    applied_seat_order(service)
     tables, _events, _acme = sql(service)
     tables.run("DELETE FROM {s}event_hashes")
     assert not verify(service.evidence.store).intact
-    order(service, seats=6)  # a new event's chain starts from its aggregate's older events
+    applied_seat_order(
+        service, seats=6
+    )  # a new event's chain starts from its aggregate's older events
     added = service.evidence.store.backfill()
     assert added > 0
     assert verify(service.evidence.store).intact

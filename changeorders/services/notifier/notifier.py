@@ -40,6 +40,7 @@ from changeorders.services.notifier.rendering import RenderPool
 
 log = logging.getLogger(__name__)
 RETRY_POLL_SECONDS = 1.0
+Rendered = tuple[Addendum, bytes]
 FIRST_RETRY = timedelta(seconds=10)
 LONGEST_RETRY = timedelta(minutes=10)
 
@@ -76,20 +77,23 @@ class Notifier:
         self._renderer = renderer or RenderPool(1)
         self._stop = threading.Event()
 
-    def handle(self, event: PublishedEvent, tracking: Tracking) -> None:
+    def handle(
+        self, event: PublishedEvent, tracking: Tracking, ready: Rendered | None = None
+    ) -> None:
         """An applied order: its addendum and emails, then the position."""
-        self.notify(event.aggregate_id)
+        self.notify(event.aggregate_id, ready)
         self.tracking.insert_tracking(tracking)
 
     def handle_batch(self, events: list[PublishedEvent], trackings: list[Tracking]) -> None:
         """A poll's applied orders: their addenda rendered side by side on every core, then
         each order's emails and position in turn, exactly as :meth:`handle` does."""
-        self._prerender([event.aggregate_id for event in events])
+        rendered = self._prerender([event.aggregate_id for event in events])
         for event, tracking in zip(events, trackings, strict=True):
             with correlated(event.correlation_id, order_id=str(event.aggregate_id)):
-                self.handle(event, tracking)
+                self.handle(event, tracking, rendered.get(event.aggregate_id))
 
-    def _prerender(self, order_ids: list[UUID]) -> None:
+    def _prerender(self, order_ids: list[UUID]) -> dict[UUID, Rendered]:
+        """The addenda not rendered yet, rendered and stored; each with its PDF."""
         addenda = []
         for order_id in dict.fromkeys(order_ids):
             order = self._application.find_order(order_id)
@@ -97,16 +101,23 @@ class Notifier:
                 addendum = read_addendum(self._application, order_id)
                 if self._attachments.get(addendum.attachment_id) is None:
                     addenda.append(addendum)
-        if len(addenda) > 1:
-            for addendum, pdf in zip(addenda, self._renderer.render(addenda), strict=True):
-                self._store(addendum, pdf)
+        if len(addenda) < 2:
+            return {}  # one renders in its turn, in this process
+        rendered = {}
+        for addendum, pdf in zip(addenda, self._renderer.render(addenda), strict=True):
+            self._store(addendum, pdf)
+            rendered[addendum.order_id] = (addendum, pdf)
+        return rendered
 
-    def notify(self, order_id: UUID) -> None:
+    def notify(self, order_id: UUID, ready: Rendered | None = None) -> None:
+        """``ready``: the order's addendum and PDF, when a batch has just rendered them."""
         order = self._application.find_order(order_id)
         if order is None or not order.is_applied:
             return
-        addendum = read_addendum(self._application, order_id)
-        pdf = self._addendum(addendum)
+        if ready is None:
+            addendum = read_addendum(self._application, order_id)
+            ready = (addendum, self._addendum(addendum))
+        addendum, pdf = ready
         if order.addendum is None:
             self._application.record_addendum(
                 order_id, addendum.attachment_id, addendum.file_name, len(pdf), sha256(pdf)

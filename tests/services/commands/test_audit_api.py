@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,19 +12,11 @@ from fastapi.testclient import TestClient
 from changeorders.application.checkpoints import Checkpoint, public_key_from_pem
 from changeorders.application.evidence import Checkpointer, consistency_holds, inclusion_holds
 from changeorders.bootstrap import Embedded
-from changeorders.domain.options import Options, PrimaryChoice
-from devtools.orders import submit_order
+from tests.conftest import applied_seat_order
 
 Headers = dict[str, str]
 NORTHWIND_AUDITOR = {"Authorization": "Bearer audit-northwind-Hq4Tz8", "X-Acting-User": "alice"}
 GROUP_AUDITOR = {"Authorization": "Bearer audit-all-R2wN6c"}
-
-
-def applied(service: Embedded, seats: int = 5) -> UUID:
-    options = Options(seats, "alice", PrimaryChoice.KEEP)
-    order_id = submit_order(service.application, "northwind", "alice", "acme-dental", options)
-    service.processing.pump()
-    return order_id
 
 
 def sign(service: Embedded) -> None:
@@ -70,7 +61,7 @@ def test_the_account_as_of_a_moment_is_priced_as_it_was(
     service: Embedded, client: TestClient
 ) -> None:
     before = datetime.now(UTC)
-    applied(service, seats=10)
+    applied_seat_order(service, seats=10)
     now = client.get("/v1/customers/acme-dental", headers=NORTHWIND_AUDITOR).json()
     then = client.get(
         "/v1/customers/acme-dental",
@@ -86,7 +77,7 @@ def test_the_account_as_of_a_moment_is_priced_as_it_was(
 def test_histories_and_the_export_hold_every_event_of_the_customer(
     service: Embedded, client: TestClient
 ) -> None:
-    order_id = applied(service)
+    order_id = applied_seat_order(service)
     order = client.get(f"/v1/orders/{order_id}/history", headers=NORTHWIND_AUDITOR).json()
     assert [e["type"] for e in order][:2] == ["ChangeOrder.Drafted", "ChangeOrder.OptionsSelected"]
     customer = client.get("/v1/customers/acme-dental/history", headers=NORTHWIND_AUDITOR).json()
@@ -102,9 +93,9 @@ def test_histories_and_the_export_hold_every_event_of_the_customer(
 def test_checkpoints_and_proofs_hold_with_the_published_key(
     service: Embedded, client: TestClient
 ) -> None:
-    order_id = applied(service)
+    order_id = applied_seat_order(service)
     sign(service)
-    applied(service, seats=3)
+    applied_seat_order(service, seats=3)
     sign(service)
     public = public_key_from_pem(client.get("/v1/audit/public-key").text)
     old, new = (
