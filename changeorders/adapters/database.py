@@ -202,6 +202,30 @@ class SqlTables:
         if rows:
             cursor.executemany(self.sql(statement), rows)
 
+    def insert_rows(
+        self, cursor: Any, statement: str, types: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """``INSERT ... VALUES (?, ...) [ON CONFLICT ...]`` for many rows, set-based.
+
+        On PostgreSQL the rows go as one array per column (``types``: the columns'
+        PostgreSQL types, in order) into one ``INSERT ... SELECT FROM unnest(...)``: one statement
+        planned and run once, where ``executemany`` runs it once per row, which was most of
+        a view rebuild's time. SQLite runs in process and keeps ``executemany``.
+        """
+        if not rows:
+            return
+        if not self._postgres:
+            self.executemany(cursor, statement, rows)
+            return
+        statement = self.sql(statement)
+        values = "VALUES (" + ", ".join(["%s"] * len(types)) + ")"
+        if values not in statement:
+            raise ValueError(f"not an INSERT of {len(types)} columns: {statement}")
+        # %b: arrays sent in binary (the text form escapes every element with a regex)
+        arrays = "SELECT * FROM unnest(" + ", ".join(f"%b::{t}[]" for t in types) + ")"  # noqa: S608 - our types
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        cursor.execute(statement.replace(values, arrays), columns)
+
     @contextmanager
     def reading(self) -> Iterator[Any]:
         """A cursor for one read. On PostgreSQL a pooled connection in autocommit (each

@@ -40,7 +40,8 @@ def event_id(aggregate_id: UUID, version: int) -> UUID:
 
 
 def actor_of(event: Any) -> str | None:
-    return next((getattr(event, f) for f in ACTOR_FIELDS if hasattr(event, f)), None)
+    fields = vars(event)  # a dict lookup: hasattr on a missing name raises inside
+    return next((fields[f] for f in ACTOR_FIELDS if f in fields), None)
 
 
 def is_published(event: Any) -> bool:

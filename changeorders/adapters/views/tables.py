@@ -75,6 +75,14 @@ INSERT_ORDER_HISTORY = (
 INSERT_ATTACHMENT = (
     "INSERT INTO {s}attachments_view VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+INSERT_LICENCE_COUNTS = "INSERT INTO {s}licence_counts VALUES (?, ?, ?, ?)"
+#: the columns' PostgreSQL types, for set-based writes (:meth:`SqlTables.insert_rows`)
+CUSTOMER_TYPES = ("text",) * 5 + ("integer", "text", "integer")
+ORDER_TYPES = ("text",) * 5 + ("integer", "text", "text")
+LICENCE_COUNT_TYPES = ("text", "text", "text", "integer")
+LICENCE_HISTORY_TYPES = ("text", "text", "text", "integer", "integer")
+ORDER_HISTORY_TYPES = ("text", "integer", "text", "text", "text", "text")
+ATTACHMENT_TYPES = ("text",) * 5 + ("integer", "text", "text")
 
 
 class ViewsRecorder(TrackingRecorder):
@@ -123,30 +131,25 @@ class ViewsRecorder(TrackingRecorder):
         return batch
 
     def _save(self, cursor: Any, batch: ViewBatch) -> None:
+        insert = self.tables.insert_rows
         customers = [batch.customers[c] for c in sorted(batch.changed_customers)]
-        self.tables.executemany(cursor, UPSERT_CUSTOMER, [_customer_values(c) for c in customers])
+        insert(cursor, UPSERT_CUSTOMER, CUSTOMER_TYPES, [_customer_values(c) for c in customers])
         self.tables.execute_in(
             cursor,
             "DELETE FROM {s}licence_counts WHERE customer IN {in}",
             [c.customer for c in customers],
         )
-        self.tables.executemany(
-            cursor,
-            "INSERT INTO {s}licence_counts VALUES (?, ?, ?, ?)",
-            [
-                (c.customer, c.msp, product, seats)
-                for c in customers
-                for product, seats in batch.licences[c.customer].items()
-            ],
-        )
+        counts = [
+            (c.customer, c.msp, product, seats)
+            for c in customers
+            for product, seats in batch.licences[c.customer].items()
+        ]
+        insert(cursor, INSERT_LICENCE_COUNTS, LICENCE_COUNT_TYPES, counts)
         orders = [batch.orders[o] for o in sorted(batch.changed_orders)]
-        self.tables.executemany(cursor, UPSERT_ORDER, [_order_values(o) for o in orders])
-        for statement, rows in (
-            (INSERT_LICENCE_HISTORY, batch.licence_history),
-            (INSERT_ORDER_HISTORY, batch.order_history),
-            (INSERT_ATTACHMENT, batch.attachments),
-        ):
-            self.tables.executemany(cursor, statement, rows)
+        insert(cursor, UPSERT_ORDER, ORDER_TYPES, [_order_values(o) for o in orders])
+        insert(cursor, INSERT_LICENCE_HISTORY, LICENCE_HISTORY_TYPES, batch.licence_history)
+        insert(cursor, INSERT_ORDER_HISTORY, ORDER_HISTORY_TYPES, batch.order_history)
+        insert(cursor, INSERT_ATTACHMENT, ATTACHMENT_TYPES, batch.attachments)
 
     def execute(
         self, cursor: Any, statement: str, params: Sequence[Any] = ()
