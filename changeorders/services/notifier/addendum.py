@@ -145,28 +145,41 @@ def render_html(addendum: Addendum) -> str:
     )
 
 
+class AddendumHTML(HTML):  # type: ignore[misc]  # weasyprint is untyped
+    """WeasyPrint's document with the addendum's own user-agent sheet (addendum-ua.css) in
+    place of the html5 one, which styles every HTML element (``_ua_stylesheets`` is the
+    hook WeasyPrint's own subclasses use; the version is pinned and the tests render)."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [typesetting()[2]]
+
+
+def _stylesheet(name: str, fonts: FontConfiguration) -> CSS:
+    sheet = files("changeorders.services.notifier") / "templates" / name
+    return CSS(string=sheet.read_text(encoding="utf-8"), font_config=fonts)
+
+
 @cache
-def _typesetting() -> tuple[FontConfiguration, CSS]:
-    """The font configuration and the stylesheet, built once per process: a new
-    FontConfiguration loads every system font and starts with cold glyph caches, which
-    was most of a PDF's cost."""
+def typesetting() -> tuple[FontConfiguration, CSS, CSS]:
+    """The font configuration, the stylesheet and the user-agent sheet, built once per
+    process: a new FontConfiguration loads every system font and starts with cold glyph
+    caches, which was most of a PDF's cost."""
     fonts = FontConfiguration()
-    sheet = files("changeorders.services.notifier") / "templates" / "addendum.css"
-    return fonts, CSS(string=sheet.read_text(encoding="utf-8"), font_config=fonts)
+    return fonts, _stylesheet("addendum.css", fonts), _stylesheet("addendum-ua.css", fonts)
 
 
 def warm_up() -> None:
     """Load the fonts and the stylesheet now rather than on the first order."""
-    _typesetting()
+    typesetting()
 
 
 def render_pdf(addendum: Addendum) -> bytes:
     """The PDF bytes; identical for the same order, whenever and wherever rendered."""
     html = render_html(addendum)
     with _RENDER_LOCK:
-        fonts, sheet = _typesetting()
+        fonts, sheet, _ = typesetting()
         os.environ["SOURCE_DATE_EPOCH"] = str(int(addendum.applied_at.timestamp()))
-        document = HTML(string=html).write_pdf(
+        document = AddendumHTML(string=html).write_pdf(
             stylesheets=[sheet],
             font_config=fonts,
             pdf_identifier=addendum.order_id.hex.encode(),

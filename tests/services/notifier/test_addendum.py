@@ -6,18 +6,22 @@ import io
 import subprocess
 import sys
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from weasyprint import HTML
 
 from changeorders.adapters.publishing import event_id
 from changeorders.bootstrap import Embedded
 from changeorders.services.notifier.addendum import (
+    AddendumHTML,
     Party,
     read_addendum,
     render_html,
     render_pdf,
     sha256,
+    typesetting,
 )
 from tests.services.notifier.conftest import applied_order
 
@@ -82,3 +86,23 @@ def test_the_pdf_carries_the_orders_chain_hash_as_the_audit_log_proves_it(
     assert proof["topic"].endswith("ChangeOrder.Applied")
     assert proof["chain_hash"] == addendum.chain_hash
     assert addendum.chain_hash in text.replace("\n", "")
+
+
+def laid_out(document_class: Any, html: str) -> list[tuple[object, ...]]:
+    fonts, sheet, _ = typesetting()
+    document = document_class(string=html).render(stylesheets=[sheet], font_config=fonts)
+    return [
+        (type(box).__name__, getattr(box, "text", ""), box.position_x, box.position_y, box.width)
+        for page in document.pages
+        for box in page._page_box.descendants()
+    ]
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_the_addendum_lays_out_as_with_weasyprints_own_user_agent_sheet(
+    service: Embedded,
+) -> None:
+    html = render_html(read_addendum(service.application, applied_order(service)))
+    ours = laid_out(AddendumHTML, html)
+    assert len(ours) > 200  # every box of the page, header and footer included
+    assert ours == laid_out(HTML, html)
