@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -25,6 +24,7 @@ from changeorders.application.errors import (
     NotAuthenticated,
     ReadOnlyToken,
 )
+from changeorders.application.reads import project
 from changeorders.application.reference import ReferenceDataLoading
 from changeorders.domain import ids
 from changeorders.domain.account import CustomerAccount
@@ -132,7 +132,7 @@ class ChangeOrdersApplication(ReferenceDataLoading):
     def order_with_history(self, msp_key: str, order_id: UUID) -> tuple[ChangeOrder, list[Any]]:
         """An order and the events it was built from, in one read."""
         history = list(self.events.get(order_id))
-        order = project_aggregate(None, history)
+        order = project(None, history)
         if not isinstance(order, ChangeOrder) or order.msp_key != msp_key:
             raise OrderNotFound(f"no order {order_id} for MSP {msp_key}")
         return order, history

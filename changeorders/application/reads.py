@@ -17,16 +17,25 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Application, project_aggregate
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 
 from changeorders.adapters.database import SqlTables, datastore_of, retry_reads
+
+
+def project(aggregate: Aggregate | None, events: Iterable[Any]) -> Aggregate | None:
+    """Each event's ``mutate`` in turn: the library's ``project_aggregate`` without its
+    ``assert isinstance(event, CanMutateProtocol)``, a runtime Protocol check that walks
+    the protocol's members on every event (~8% of a command's CPU)."""
+    for event in events:
+        aggregate = cast("Aggregate | None", event.mutate(aggregate))
+    return aggregate
 
 
 class AggregateReads:
@@ -53,7 +62,7 @@ class AggregateReads:
             events[event.originator_id].append(event)
         found: dict[UUID, Aggregate] = {}
         for aggregate_id in fresh:
-            if aggregate := project_aggregate(None, events[aggregate_id]):
+            if aggregate := project(None, events[aggregate_id]):
                 found[aggregate_id] = aggregate
         for aggregate_id in kept:
             if aggregate := self._fast_forward(aggregate_id, events[aggregate_id]):
@@ -73,7 +82,7 @@ class AggregateReads:
             unseen = [e for e in new_events if e.originator_version > version]
             if not unseen:
                 return kept
-            aggregate = project_aggregate(copy.deepcopy(kept), unseen)
+            aggregate = project(copy.deepcopy(kept), unseen)
             if aggregate is not None:
                 self._kept[aggregate_id] = aggregate
             return aggregate
