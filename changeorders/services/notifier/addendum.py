@@ -147,8 +147,9 @@ def render_html(addendum: Addendum) -> str:
 
 class AddendumHTML(HTML):  # type: ignore[misc]  # weasyprint is untyped
     """WeasyPrint's document with the addendum's own user-agent sheet (addendum-ua.css) in
-    place of the html5 one, which styles every HTML element (``_ua_stylesheets`` is the
-    hook WeasyPrint's own subclasses use; the version is pinned and the tests render)."""
+    place of the html5 one, which styles every HTML element. ``_ua_stylesheets`` is a
+    private method of the pinned WeasyPrint; a test checks that the addendum lays out box
+    for box as with WeasyPrint's own sheet, so an upgrade that changes it is caught."""
 
     def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
         return [typesetting()[2]]
