@@ -249,8 +249,8 @@ def measure(
         sampler = LagSampler(settings)
         watcher = threading.Thread(target=sampler.run)
         watcher.start()
-        bench = {"load generator, SMTP and webhook receivers": os.getpid()}
-        cpu_before = cpu_seconds(pids, bench, others())
+        bench, by_name = {"load generator, SMTP and webhook receivers": os.getpid()}, others()
+        cpu_before = cpu_seconds(pids, bench, by_name)
         submitted: dict[UUID, float] = {}
         start, count = time.monotonic(), int(rate * seconds)
         for n in range(count):
@@ -262,7 +262,7 @@ def measure(
             submitted.pop(order_id)
         wait_until(lambda: submitted.keys() <= both_emails_at(smtp.inbox).keys(), 300, "emails")
         settle = wait_until(lambda: sampler.now() == 0, 60, "consumer lag back to 0")
-        cpu = cpu_used(cpu_before, cpu_seconds(pids, bench, others()))
+        cpu = cpu_used(cpu_before, cpu_seconds(pids, bench, by_name))
         sampler.join(watcher)
         arrived = both_emails_at(smtp.inbox)
     steps = step_latencies(app, list(submitted))
@@ -276,16 +276,17 @@ def measure(
     emails = Latencies([arrived[o] - at for o, at in submitted.items()])
     webhooks = Latencies([outcome_at(hooks)[o] - at for o, at in submitted.items()])
     return [
-        *latency_figures(STAGE, emails, webhooks, steps, note),
+        *latency_figures(emails, webhooks, steps, note),
         Figure(STAGE, "largest consumer lag seen", sampler.largest, None, "events"),
         Figure(STAGE, "lag back to 0, after the last email", settle, None, "s"),
-        *cpu_figures(STAGE, cpu, count, rate),
+        *cpu_figures(cpu, count, rate),
     ]
 
 
 def latency_figures(
-    stage: str, emails: Latencies, webhooks: Latencies, steps: dict[str, Latencies], note: str
+    emails: Latencies, webhooks: Latencies, steps: dict[str, Latencies], note: str
 ) -> list[Figure]:
+    stage = STAGE
     return [
         Figure(stage, "submit -> both emails p50", emails.percentile(50) * 1000, None, "ms", note),
         Figure(stage, "submit -> both emails p99", emails.percentile(99) * 1000, None, "ms"),
@@ -298,8 +299,9 @@ def latency_figures(
     ]
 
 
-def cpu_figures(stage: str, used: dict[str, float], orders: int, rate: float) -> list[Figure]:
+def cpu_figures(used: dict[str, float], orders: int, rate: float) -> list[Figure]:
     """CPU per order of every process, and the cores the whole pipeline needs at ``rate``."""
+    stage = STAGE
     per_order = {label: seconds * 1000 / orders for label, seconds in used.items()}
     total = sum(per_order.values())
     return [
